@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 import xml.etree.ElementTree as ET
@@ -80,6 +81,7 @@ class CheckReport:
     reasoner: str = "not run"
     reasoner_seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -140,6 +142,23 @@ def read_triples(path: Path) -> list[Triple]:
         raise OntologyError(f"cannot read {path}: {bad}") from bad
     except SyntaxError as bad:
         raise OntologyError(f"{path} does not parse: {bad}") from bad
+
+
+def same_graph(first: Path, second: Path) -> bool:
+    """Return whether two RDF files hold the same graph (isomorphic: blank-node labels may differ).
+
+    Raises:
+        OntologyError: a file is missing or does not parse.
+    """
+    from rdflib.compare import isomorphic
+
+    def as_rdflib(path: Path):  # type: ignore[no-untyped-def]
+        import rdflib
+
+        data = serialize(set(read_triples(path)), format=RdfFormat.N_TRIPLES)
+        return rdflib.Graph().parse(data=data, format="nt")
+
+    return isomorphic(as_rdflib(first), as_rdflib(second))
 
 
 def _ontology_iri(triples: list[Triple], path: Path) -> str:
@@ -389,14 +408,19 @@ def check(path: Path | None = None, *, reasoner: bool = True) -> CheckReport:
         owl_file = ontology_file("provml.owl") if (root.parent / "provml.owl").is_file() else None
         if owl_file is None:
             report.problems.append(Problem("rdfxml", "provml.owl", "is missing; run scripts/build_owl.py"))
-        elif set(read_triples(owl_file)) != set(read_triples(root)):
+        elif not same_graph(owl_file, root):
             report.problems.append(
                 Problem("rdfxml", "provml.owl", "differs from provml.ttl; run scripts/build_owl.py")
             )
 
     if reasoner:
-        world, _ = load_owlready(root)
-        consistent, unsatisfiable, seconds = run_hermit(world)
+        # owlready2 prints warnings straight to stderr (for instance about PROV-O's own use of
+        # prov:specializationOf as both annotation and object property); keep them as notes.
+        chatter = io.StringIO()
+        with contextlib.redirect_stderr(chatter):
+            world, _ = load_owlready(root)
+            consistent, unsatisfiable, seconds = run_hermit(world)
+        report.notes.extend(line.strip() for line in chatter.getvalue().splitlines() if line.strip())
         report.consistent = consistent
         report.reasoner = "HermiT"
         report.reasoner_seconds = seconds

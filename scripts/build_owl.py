@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from provml_kg.ontology import read_triples, render_rdfxml
+from provml_kg.ontology import render_rdfxml, same_graph
 from provml_kg.resources import ontology_dir
 
 
@@ -24,7 +24,7 @@ def main() -> int:
     pairs = [(folder / "provml.ttl", folder / "provml.owl"), (folder / "imports/mls.ttl", folder / "imports/mls.owl")]
     stale = []
     for source, target in pairs:
-        if target.is_file() and set(read_triples(target)) == set(read_triples(source)):
+        if target.is_file() and same_graph(target, source):
             continue
         stale.append(target)
         if not args.check:

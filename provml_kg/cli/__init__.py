@@ -53,7 +53,8 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the ``provml`` command line and return its exit code (see the module docstring)."""
     try:
-        cli.main(args=argv, prog_name="provml", standalone_mode=False)
+        # without standalone mode click returns ctx.exit()'s code instead of calling sys.exit
+        result = cli.main(args=argv, prog_name="provml", standalone_mode=False)
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.ClickException as bad:
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
-    return EXIT_OK
+    return result if isinstance(result, int) else EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover
