@@ -19,6 +19,8 @@ from provml_kg.errors import InputError, ProvmlError, UnknownTermError
 # verb's module pull in its heavy dependencies (pyoxigraph, owlready2, starlette) only when run.
 COMMANDS: dict[str, str] = {
     "ontology": "provml_kg.cli.ontology_cmd:ontology",
+    "queries": "provml_kg.cli.queries_cmd:queries",
+    "query": "provml_kg.cli.query_cmd:query",
 }
 
 EXIT_OK = 0
