@@ -327,6 +327,7 @@ def _declared(store: Store) -> set[str]:
 
 
 def _structural_problems(store: Store, main_graph: NamedNode) -> Iterator[Problem]:
+    own_namespace = main_graph.value.rstrip("#/") + "#"
     declared = _declared(store)
     own_terms = sorted(
         q.subject.value
@@ -362,7 +363,7 @@ def _structural_problems(store: Store, main_graph: NamedNode) -> Iterator[Proble
     for row in ancestry:
         yield Problem("prov-ancestor", row["class"].value, "has no PROV-O ancestor class")
 
-    watched = (PROVML.iri, PROV.iri, MLS.iri)
+    watched = (PROVML.iri, PROV.iri, MLS.iri, own_namespace)
     for quad in store.quads_for_pattern(None, None, None, main_graph):
         for term in (quad.subject, quad.predicate, quad.object):
             if isinstance(term, NamedNode) and term.value.startswith(watched):

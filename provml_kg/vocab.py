@@ -109,7 +109,7 @@ PROVML = ClosedNamespace(
     LearningStageExecution LearningStageSection LearningStageSectionExecution LearningTask Machine
     Model ModelEvaluation ModelHyperparameter ModelHyperparameterValue Persona Study Training
     TrainingExecution Validation ValidationExecution Workflow WorkflowExecution
-    byteSize contentHash dataIdentifier device errorMessage errorType evaluatedModel evaluatedOn
+    byteSize contentHash dataAttribute dataIdentifier device errorMessage errorType evaluatedModel evaluatedOn
     executesPlan experimentOf filePath framework hadDataRelationship hadProcedure hadStore
     hasAttribute hasCharacteristic hasFeature hostName mpiRank mpiSize numberOfInstances partOf
     partOfExecution personaRole ranOn sectionIndex sectionOf softwareVersion stageOf status step

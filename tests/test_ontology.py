@@ -219,3 +219,27 @@ def test_owlready2_loads_provml_owl_offline_from_the_local_folder(tmp_path: Path
 def test_docstring_examples() -> None:
     failures, tried = doctest.testmod(ontology)
     assert tried > 0 and failures == 0
+
+
+@needs_java
+def test_seismic_domain_ontology_passes_the_same_checks() -> None:
+    seismic = ontology_file("domains/seismic.ttl")
+    closure = [iri for iri, _ in ontology.import_closure(seismic)]
+    assert closure[-2:] == ["https://w3id.org/provml", "https://w3id.org/provml/domains/seismic"]
+    local_catalog = ontology.read_catalog(seismic.parent / "catalog-v001.xml")
+    assert all(path.is_file() for path in local_catalog.values())
+    report = ontology.check(seismic)
+    assert report.ok, report.problems
+    assert report.consistent is True
+
+
+def test_seismic_classes_specialise_provml_domain_data() -> None:
+    store = ontology.load_ontology(path=ontology_file("domains/seismic.ttl"))
+    seismic = "https://w3id.org/provml/domains/seismic#"
+    for local in ("SeismicCube", "SeismicSlice", "Survey", "StructureLabels"):
+        assert store.query(
+            f"ASK {{ <{seismic}{local}> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{PROVML.DataReference.value}> }}",
+            use_default_graph_as_union=True), local
+    assert store.query(
+        f"ASK {{ <{seismic}inlineMin> <http://www.w3.org/2000/01/rdf-schema#subPropertyOf> <{PROVML.dataAttribute.value}> }}",
+        use_default_graph_as_union=True)
