@@ -1,0 +1,226 @@
+"""Turn event streams and spool files into batches of quads, with a progress bar and a report.
+
+This is the half of ingestion that knows no store: :func:`event_batches` and
+:func:`spool_batches` cut events into :class:`Batch` objects of about ``batch_quads`` quads each,
+ready for a store's bulk path; a spool batch also carries the checkpoint positions it reaches.
+:class:`~provml_kg.store.KnowledgeGraph` and :class:`~provml_kg.remote.RemoteKnowledgeGraph`
+write the batches, each its own way.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import Quad
+
+from provml_kg.capture.spool import spool_files
+from provml_kg.store.checkpoint import Position, read_lines
+from provml_kg.errors import EventValidationError, InputError
+from provml_kg.events import validate as validate_event
+from provml_kg.graph import materialisation_updates, workflow_graph
+
+__all__ = ["IngestReport", "Batch", "event_batches", "spool_batches", "expand_spool_paths",
+           "progress_bar", "materialisation_plan", "DEFAULT_BATCH_QUADS"]
+
+DEFAULT_BATCH_QUADS = 250_000
+"""Quads per bulk load: large enough to amortise a bulk load's fixed cost, small enough to keep
+memory bounded (about 40 MB of N-Quads)."""
+
+Mapper = Callable[[Mapping[str, Any]], Iterable[Quad]]
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did: events read, quads written (re-written ones included: the store keeps
+    one copy), spool files read, bytes read, workflows touched, wall-clock seconds."""
+
+    events: int = 0
+    quads: int = 0
+    files: int = 0
+    bytes: int = 0
+    workflows: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def quads_per_second(self) -> float:
+        """Quads written per second of wall-clock time (0 for an empty ingest)."""
+        return self.quads / self.seconds if self.seconds > 0 else 0.0
+
+    def __str__(self) -> str:
+        return (f"{self.events} events -> {self.quads} quads from {self.files} file(s), "
+                f"{len(self.workflows)} workflow(s), {self.seconds:.2f} s "
+                f"({self.quads_per_second:,.0f} quads/s)")
+
+
+@dataclass
+class Batch:
+    """A batch of quads, the workflows its events belong to, and (for spools) the checkpoint
+    positions reached once it is durable."""
+
+    quads: list[Quad]
+    workflows: set[str]
+    events: int
+    positions: list[tuple[Path, Position]] = field(default_factory=list)
+
+
+def _quads_of(event: Mapping[str, Any], to_quads: Mapper, validate: bool, where: str) -> Iterable[Quad]:
+    try:
+        if validate:
+            event = validate_event(event, strict=False)
+        return to_quads(event)
+    except EventValidationError as bad:
+        raise EventValidationError(f"{where}: {bad}") from None
+    except (KeyError, TypeError, ValueError) as bad:
+        # a mapping that trusts validated input fails this way on an event that skipped validation
+        raise InputError(f"{where}: cannot map event of kind {event.get('k')!r}: {bad!r}") from None
+
+
+def event_batches(events: Iterable[Mapping[str, Any]], to_quads: Mapper, *,
+                  batch_quads: int = DEFAULT_BATCH_QUADS, validate: bool = True,
+                  on_event: Callable[[], None] | None = None) -> Iterator[Batch]:
+    """Yield batches of the quads of ``events``.
+
+    Raises:
+        EventValidationError: an event is invalid (the message names its position in the stream).
+    """
+    quads: list[Quad] = []
+    workflows: set[str] = set()
+    count = 0
+    for number, event in enumerate(events):
+        quads.extend(_quads_of(event, to_quads, validate, f"event #{number}"))
+        workflows.add(str(event.get("wf")))
+        count += 1
+        if on_event is not None:
+            on_event()
+        if len(quads) >= batch_quads:
+            yield Batch(quads, workflows, count)
+            quads, workflows, count = [], set(), 0
+    if count:
+        yield Batch(quads, workflows, count)
+
+
+def expand_spool_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    """Return the spool files named by ``paths``: files as given, directories expanded to their
+    ``*.spool.jsonl`` files (ordered by workflow, rank, part), duplicates dropped.
+
+    Raises:
+        InputError: a path does not exist, or a directory holds no spool file.
+    """
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for item in items:
+        found = spool_files(item)
+        if not found:
+            raise InputError(f"{str(item)!r} holds no *.spool.jsonl file")
+        for f in found:
+            if f.resolve() not in seen:
+                seen.add(f.resolve())
+                files.append(f)
+    return files
+
+
+def spool_batches(files: list[Path], to_quads: Mapper, start_of: Callable[[Path], Position], *,
+                  batch_quads: int = DEFAULT_BATCH_QUADS, validate: bool = True,
+                  on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
+    """Yield batches of the quads of spool files, each file read from ``start_of(file)``
+    (:meth:`Checkpoint.start <provml_kg.store.checkpoint.Checkpoint.start>` resumes).
+
+    Raises:
+        EventValidationError: a line holds an invalid event (the message names file and line).
+        InputError: a file cannot be read.
+    """
+    quads: list[Quad] = []
+    workflows: set[str] = set()
+    positions: list[tuple[Path, Position]] = []
+    count = 0
+    for file in files:
+        start = start_of(file)
+        position = Position(start.offset, start.line, start.head, list(start.workflows))
+        file_workflows = set(start.workflows)
+        last = start.offset
+        for event, offset, line in read_lines(file, start):
+            quads.extend(_quads_of(event, to_quads, validate, f"{file}:{line}"))
+            wf = str(event.get("wf"))
+            workflows.add(wf)
+            file_workflows.add(wf)
+            count += 1
+            position = Position(offset, line, start.head, sorted(file_workflows))
+            if on_bytes is not None:
+                on_bytes(offset - last)
+            last = offset
+            if len(quads) >= batch_quads:
+                yield Batch(quads, workflows, count, positions + [(file, position)])
+                quads, workflows, positions, count = [], set(), [], 0
+        if position.offset != start.offset or not start.offset:
+            positions.append((file, position))
+    if count or positions:
+        yield Batch(quads, workflows, count, positions)
+
+
+_SCOPED_LIMIT = 16
+
+
+def materialisation_plan(workflows: Iterable[str]) -> list[str]:
+    """Return the SPARQL updates to run after ingesting events of ``workflows``, in order.
+
+    Each rule runs once per workflow graph when it is scoped to one graph, once in all when it
+    joins graphs; past a few workflows every rule runs once over all graphs (cheaper than many
+    scoped runs).
+    """
+    graphs = [workflow_graph(wf) for wf in sorted(set(workflows))]
+    if not graphs:
+        return []
+    everywhere = [text for text, _ in materialisation_updates(None)]
+    if len(graphs) > _SCOPED_LIMIT:
+        return everywhere
+    scoped = [[text for text, _ in materialisation_updates(g)] for g in graphs]
+    plan: list[str] = []
+    for index, unscoped in enumerate(everywhere):
+        texts = [per_graph[index] for per_graph in scoped]
+        plan.extend([unscoped] if all(t == unscoped for t in texts) else texts)
+    return plan
+
+
+@contextmanager
+def progress_bar(total: int | None, description: str, enabled: bool | None) -> Iterator[Callable[[int], None]]:
+    """Yield ``advance(n)`` for a rich progress bar on stderr (by bytes when ``total`` is given).
+
+    ``enabled=None`` shows it only when stderr is a terminal; ``False`` never.
+    """
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress,
+                               TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+                               TransferSpeedColumn)
+
+    if total is not None:
+        columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                   TransferSpeedColumn(), TimeRemainingColumn()]
+    else:
+        columns = [TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task(description, total=total)
+        pending = 0
+        stamp = time.monotonic()
+
+        def advance(n: int) -> None:
+            nonlocal pending, stamp
+            pending += n
+            now = time.monotonic()
+            if now - stamp > 0.1:  # rich's update is costly; call it ten times a second at most
+                bar.advance(task, pending)
+                pending, stamp = 0, now
+
+        yield advance
+        bar.advance(task, pending)

@@ -1,0 +1,495 @@
+"""The :class:`KnowledgeGraph`: the one owner of a pyoxigraph ``Store``."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+from urllib.parse import unquote
+
+from pyoxigraph import (DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, QueryTriples,
+                        RdfFormat, Store, serialize)
+
+from provml_kg.errors import InputError, QueryError, StoreError, StoreLockedError
+from provml_kg.formats import format_for_path, rdf_format
+from provml_kg.graph import ONTOLOGY_GRAPH, event_quads, workflow_graph
+from provml_kg.store.checkpoint import CHECKPOINT_NAME, Checkpoint, Position
+from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, Batch, IngestReport, event_batches,
+                                    expand_spool_paths, materialisation_plan, progress_bar,
+                                    spool_batches)
+from provml_kg.vocab import prefixes
+
+__all__ = ["KnowledgeGraph", "DEFAULT_STORE_PATH", "WRITER_NAME"]
+
+DEFAULT_STORE_PATH = "provml-store"
+"""Where the CLI keeps the store when neither ``--store`` nor ``$PROVML_STORE`` says otherwise
+(relative to the working directory)."""
+
+WRITER_NAME = "provml-writer.json"
+"""File in the store directory naming the process that opened it for writing (read when the
+store turns out to be locked, to tell the user who holds it)."""
+
+_PREFIXED = {RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML, RdfFormat.N3}
+
+Source = bytes | str | IO[bytes] | IO[str]
+
+
+def _graph_prefix() -> str:
+    probe = workflow_graph("x").value
+    return probe[:-1]
+
+
+class KnowledgeGraph:
+    """A PROV-ML knowledge graph in an Oxigraph store: on disk at ``path``, or in memory.
+
+    One named graph per workflow execution (:func:`provml_kg.graph.workflow_graph`), the
+    ontology in :data:`provml_kg.graph.ONTOLOGY_GRAPH`; queries see the union of all graphs.
+
+    Args:
+        path: the store directory (created if missing, unless ``read_only``); ``None`` keeps
+            the store in memory.
+        read_only: open a read-only snapshot of an existing on-disk store (many processes may
+            do so; only one may open it for writing).
+
+    Raises:
+        StoreLockedError: another process has the store open for writing.
+        InputError: ``read_only`` and there is no store at ``path``.
+        StoreError: the directory holds no valid store or cannot be accessed.
+
+    >>> kg = KnowledgeGraph()
+    >>> report = kg.ingest_events([
+    ...     {"v": 1, "k": "workflow_start", "wf": "run1", "t": 1700000000.0, "r": 0, "seq": 0,
+    ...      "name": "digits"},
+    ...     {"v": 1, "k": "workflow_end", "wf": "run1", "t": 1700000001.0, "r": 0, "seq": 1,
+    ...      "status": "finished"}])
+    >>> report.events, kg.workflows()
+    (2, ['run1'])
+    >>> bool(kg.query("ASK { ?run a <http://www.w3.org/ns/prov#Activity> }"))
+    True
+    >>> b"digits" in kg.export(format="ttl", workflow="run1")
+    True
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else None
+        self.read_only = read_only
+        self._lock = threading.RLock()
+        self._store = self._open()
+        self._checkpoint = Checkpoint(self.path / CHECKPOINT_NAME if self.path and not read_only else None)
+        if self.path is not None and not read_only:
+            self._write_writer_file()
+
+    # ------------------------------------------------------------------ opening and closing
+    def _open(self) -> Store:
+        if self.path is None:
+            if self.read_only:
+                raise InputError("read_only=True needs the path of an existing on-disk store")
+            return Store()
+        if self.read_only:
+            if not (self.path / "CURRENT").is_file():
+                raise InputError(
+                    f"no store at {str(self.path)!r}: the directory does not exist or holds no "
+                    "Oxigraph store; create one with `provml ingest` or `provml load`, or pass "
+                    "--store / set PROVML_STORE to an existing store"
+                )
+            try:
+                return Store.read_only(str(self.path))
+            except OSError as bad:
+                raise StoreError(f"cannot open the store {str(self.path)!r} read-only: {bad}") from None
+        if self.path.exists() and not self.path.is_dir():
+            raise InputError(f"store path {str(self.path)!r} is a file; expected a directory")
+        if self.path.is_dir() and any(self.path.iterdir()) and not (self.path / "CURRENT").exists():
+            raise InputError(f"{str(self.path)!r} is a non-empty directory that holds no Oxigraph "
+                             "store; choose another --store path")
+        try:
+            return Store(str(self.path))
+        except OSError as bad:
+            if "lock" in str(bad).lower():
+                raise StoreLockedError(self._locked_message()) from None
+            raise StoreError(f"cannot open the store {str(self.path)!r}: {bad}") from None
+
+    def _locked_message(self) -> str:
+        assert self.path is not None
+        holder = "another process"
+        try:
+            info = json.loads((self.path / WRITER_NAME).read_text("utf-8"))
+            holder = f"process {info['pid']} on {info['host']} ({info['command']}, since {info['since']})"
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        return (f"the store {str(self.path)!r} is locked for writing by {holder}; an on-disk "
+                "store admits one writing process. Stop it, or read a snapshot with "
+                "KnowledgeGraph(path, read_only=True) (as `provml export` does), or send the work to the "
+                "process that owns the store (e.g. `provml serve`)")
+
+    def _write_writer_file(self) -> None:
+        assert self.path is not None
+        info = {"pid": os.getpid(), "host": socket.gethostname(),
+                "command": " ".join(sys.argv)[:200] or "python",
+                "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        try:
+            (self.path / WRITER_NAME).write_text(json.dumps(info), "utf-8")
+        except OSError:
+            pass  # only used to word an error message
+
+    def close(self) -> None:
+        """Flush and release the store (and its write lock). The object is unusable afterwards."""
+        with self._lock:
+            store = getattr(self, "_store", None)
+            if store is None:
+                return
+            if self.path is not None and not self.read_only:
+                store.flush()
+                try:
+                    (self.path / WRITER_NAME).unlink()
+                except OSError:
+                    pass
+            self._store = None  # type: ignore[assignment]
+            del store  # the RocksDB lock is released when the last reference goes
+
+    def __enter__(self) -> KnowledgeGraph:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path is not None else "memory"
+        return f"<KnowledgeGraph {where}{' read-only' if self.read_only else ''}>"
+
+    @property
+    def store(self) -> Store:
+        """The underlying :class:`pyoxigraph.Store` (thread-safe; share it, do not close it)."""
+        if self._store is None:
+            raise StoreError("this KnowledgeGraph is closed")
+        return self._store
+
+    def __len__(self) -> int:
+        """Return the number of quads in the store (a full count: linear in the store size)."""
+        return len(self.store)
+
+    def _writable(self) -> Store:
+        if self.read_only:
+            raise StoreError(f"the store {str(self.path)!r} is open read-only; open it without "
+                             "read_only to write")
+        return self.store
+
+    # ------------------------------------------------------------------ ingest
+    def ingest_events(self, events: Iterable[Mapping[str, Any]], *, progress: bool | None = False,
+                      validate: bool = True, batch_quads: int = DEFAULT_BATCH_QUADS) -> IngestReport:
+        """Add the quads of ``events`` and run the materialisation rules on the workflows touched.
+
+        Idempotent: ingesting the same events again adds nothing. ``validate`` checks each event
+        against the schema first (turn off only for events already validated).
+
+        Returns:
+            An :class:`~provml_kg.store.IngestReport`.
+
+        Raises:
+            EventValidationError: an event is invalid (events before it are ingested).
+            StoreError: the store failed or is read-only.
+        """
+        with self._lock, progress_bar(None, "ingest events", progress) as advance:
+            return self._ingest(event_batches(events, event_quads, batch_quads=batch_quads,
+                                              validate=validate, on_event=lambda: advance(1)), 0)
+
+    def ingest_spool(self, paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *,
+                     progress: bool | None = None, validate: bool = True, resume: bool = True,
+                     batch_quads: int = DEFAULT_BATCH_QUADS) -> IngestReport:
+        """Ingest spool files (``*.spool.jsonl``; a directory means every spool file in it, so
+        per-rank spools of MPI runs are merged by workflow).
+
+        On disk, each file resumes at the byte offset recorded by the last ingest that made its
+        quads durable (``resume=False`` re-reads everything, which is harmless but slower). Torn
+        or unparseable lines are skipped with a ``TornLineWarning``; an unterminated last line is
+        left for a later ingest. ``progress=None`` shows a bar by bytes when stderr is a terminal.
+
+        Raises:
+            InputError: a path does not exist or holds no spool file.
+            EventValidationError: a line holds an invalid event; the message names file and line
+                (everything before it is ingested and checkpointed).
+            StoreError: the store failed or is read-only.
+        """
+        files = expand_spool_paths(_as_paths(paths))
+        starts = {f: self._checkpoint.start(f) if resume else Position() for f in files}
+        total = sum(f.stat().st_size - starts[f].offset for f in files)
+        read = 0
+
+        def advance_bytes(n: int) -> None:
+            nonlocal read
+            read += n
+            advance(n)
+
+        with self._lock, progress_bar(total, "ingest spool", progress) as advance:
+            report = self._ingest(spool_batches(files, event_quads, starts.__getitem__,
+                                                batch_quads=batch_quads, validate=validate,
+                                                on_bytes=advance_bytes), len(files))
+        report.bytes = read
+        return report
+
+    def _ingest(self, batches: Iterator[Batch], files: int) -> IngestReport:
+        store = self._writable()
+        report = IngestReport(files=files)
+        touched: set[str] = set()
+        started = time.perf_counter()
+        # bulk_load releases the GIL: building the next batch in Python overlaps loading this one
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provml-bulk-load") as pool:
+            pending: tuple[Future[None], Batch] | None = None
+            try:
+                for batch in batches:
+                    data = serialize(batch.quads, format=RdfFormat.N_QUADS)
+                    report.events += batch.events
+                    report.quads += len(batch.quads)
+                    touched |= batch.workflows
+                    batch.quads = []
+                    if pending is not None:
+                        previous, pending = pending, None
+                        self._commit(*previous)
+                    pending = (pool.submit(store.bulk_load, data, format=RdfFormat.N_QUADS), batch)
+            finally:
+                if pending is not None:
+                    self._commit(*pending)
+                self._materialise()
+        report.workflows = sorted(touched)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _commit(self, loading: Future[None], batch: Batch) -> None:
+        try:
+            loading.result()
+            if self.path is not None:
+                self.store.flush()
+        except OSError as bad:
+            raise StoreError(f"bulk load into {self!r} failed: {bad}") from None
+        self._checkpoint.dirty |= batch.workflows
+        for file, position in batch.positions:
+            self._checkpoint.advance(file, position)
+        self._checkpoint.save()
+
+    def _materialise(self) -> None:
+        dirty = sorted(self._checkpoint.dirty)
+        if not dirty:
+            return
+        store = self.store
+        for update in materialisation_plan(dirty):
+            store.update(update)
+        if self.path is not None:
+            store.flush()
+        self._checkpoint.dirty.clear()
+        self._checkpoint.save()
+
+    # ------------------------------------------------------------------ workflows
+    def workflows(self) -> list[str]:
+        """Return the ids of the workflow executions in the store, sorted."""
+        prefix = _graph_prefix()
+        return sorted(unquote(g.value[len(prefix):]) for g in self.store.named_graphs()
+                      if isinstance(g, NamedNode) and g.value.startswith(prefix))
+
+    def _known_graph(self, wf: str) -> NamedNode:
+        graph = workflow_graph(wf)
+        if not self.store.contains_named_graph(graph):
+            known = self.workflows()
+            shown = ", ".join(known[:10]) + (" ..." if len(known) > 10 else "") or "none"
+            raise InputError(f"no workflow {wf!r} in the store; known workflows: {shown}")
+        return graph
+
+    def remove_workflow(self, wf: str) -> None:
+        """Remove the named graph of workflow execution ``wf`` (and forget which spool files fed
+        it, so ingesting them again restores it).
+
+        Raises:
+            InputError: the store holds no such workflow.
+        """
+        with self._lock:
+            graph = self._known_graph(wf)
+            self._writable().remove_graph(graph)
+            self._checkpoint.forget_workflow(wf)
+            self._checkpoint.save()
+
+    def replace_workflow(self, wf: str, events: Iterable[Mapping[str, Any]], *,
+                         validate: bool = True) -> IngestReport:
+        """Replace the graph of workflow ``wf`` by the quads of ``events`` (all of workflow ``wf``).
+
+        Raises:
+            InputError: an event belongs to another workflow (nothing is changed then).
+            EventValidationError: an event is invalid.
+        """
+        batch = list(events)
+        for number, event in enumerate(batch):
+            if event.get("wf") != wf:
+                raise InputError(f"event #{number} belongs to workflow {event.get('wf')!r}, "
+                                 f"not {wf!r}; replace_workflow takes the events of one workflow")
+        with self._lock:
+            store = self._writable()
+            store.remove_graph(workflow_graph(wf))
+            self._checkpoint.forget_workflow(wf)
+            return self.ingest_events(batch, validate=validate)
+
+    def load_ontology(self) -> None:
+        """Put PROV-ML and its imports into :data:`~provml_kg.graph.ONTOLOGY_GRAPH`, replacing
+        what an earlier call put there (so it is idempotent and picks up a newer ontology).
+
+        Raises:
+            OntologyError: the ontology files cannot be read.
+        """
+        from provml_kg.ontology import load_ontology
+
+        with self._lock:
+            scratch = load_ontology(Store(), graph=ONTOLOGY_GRAPH)
+            store = self._writable()
+            store.remove_graph(ONTOLOGY_GRAPH)
+            store.extend(scratch)
+
+    # ------------------------------------------------------------------ RDF in and out
+    def load(self, data: Source | None = None, *, path: str | os.PathLike[str] | None = None,
+             format: str | RdfFormat | None = None, graph: str | NamedNode | None = None,
+             base_iri: str | None = None) -> int:
+        """Load RDF (bytes, str, a binary file object, or ``path``) in any format pyoxigraph reads.
+
+        The data is parsed in full before anything is written, so a bad file changes nothing.
+        Triples go to ``graph`` (default: the default graph); datasets keep their graphs.
+
+        Returns:
+            The number of quads parsed (already present ones included).
+
+        Raises:
+            InputError: the data does not parse (the message names file, line and column), or
+                neither/both of ``data`` and ``path`` were given.
+            UnknownFormatError: ``format`` is unknown or cannot be told from ``path``.
+        """
+        if (data is None) == (path is None):
+            raise InputError("give exactly one of data and path")
+        if path is not None:
+            fmt = rdf_format(format) if format is not None else format_for_path(path)
+            try:
+                content: bytes | str = Path(path).read_bytes()
+            except OSError as bad:
+                raise InputError(f"cannot read {str(path)!r}: {bad.strerror}") from None
+            where = str(path)
+        else:
+            if format is None:
+                raise InputError("give the format of the data (e.g. format='ttl')")
+            fmt = rdf_format(format)
+            content = data.read() if hasattr(data, "read") else data  # type: ignore[union-attr,assignment]
+            where = "data"
+        target = NamedNode(graph) if isinstance(graph, str) else graph
+        from pyoxigraph import parse
+
+        try:
+            count = sum(1 for _ in parse(content, format=fmt, base_iri=base_iri))
+        except SyntaxError as bad:
+            raise InputError(f"{where} is not valid {fmt.name}: {bad}") from None
+        if target is not None and not fmt.supports_datasets:
+            to_graph: NamedNode | DefaultGraph = target
+        elif target is not None:
+            raise InputError(f"{fmt.name} holds named graphs; --graph applies to triple formats only")
+        else:
+            to_graph = DefaultGraph()
+        with self._lock:
+            store = self._writable()
+            try:
+                store.bulk_load(content, format=fmt, base_iri=base_iri, to_graph=to_graph)
+                if self.path is not None:
+                    store.flush()
+            except OSError as bad:
+                raise StoreError(f"loading {where} into {self!r} failed: {bad}") from None
+        return count
+
+    def export(self, *, format: str | RdfFormat = "trig", workflow: str | None = None) -> bytes:
+        """Return the store, or one workflow's graph, serialised.
+
+        Dataset formats (TriG, N-Quads, JSON-LD) keep the graphs; triple formats (Turtle,
+        N-Triples, RDF/XML, N3) get the workflow's triples, or for the whole store the union of
+        all graphs.
+
+        Raises:
+            UnknownFormatError: ``format`` is unknown.
+            InputError: no such workflow.
+        """
+        data = self._serialize(None, rdf_format(format), workflow)
+        assert data is not None
+        return data
+
+    def dump(self, path: str | os.PathLike[str], *, format: str | RdfFormat | None = None,
+             workflow: str | None = None) -> Path:
+        """Write :meth:`export` to ``path`` (format from its extension unless given); return it."""
+        fmt = rdf_format(format) if format is not None else format_for_path(path)
+        target = Path(path)
+        try:
+            with open(target, "wb") as out:
+                self._serialize(out, fmt, workflow)
+        except OSError as bad:
+            raise InputError(f"cannot write {str(target)!r}: {bad.strerror}") from None
+        return target
+
+    def _serialize(self, output: IO[bytes] | None, fmt: RdfFormat, workflow: str | None) -> bytes | None:
+        store = self.store
+        names = prefixes() if fmt in _PREFIXED else None
+        if workflow is not None:
+            graph = self._known_graph(workflow)
+            if fmt.supports_datasets:
+                return serialize(store.quads_for_pattern(None, None, None, graph), output,
+                                 format=fmt, prefixes=names)
+            return store.dump(output, format=fmt, from_graph=graph, prefixes=names)
+        if fmt.supports_datasets:
+            return store.dump(output, format=fmt, prefixes=names)
+        union = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        return serialize(union, output, format=fmt, prefixes=names)
+
+    # ------------------------------------------------------------------ SPARQL
+    def query(self, sparql: str, *, substitutions: Mapping[Any, Any] | None = None,
+              use_default_graph_as_union: bool = True, **options: Any) -> QuerySolutions | QueryBoolean | QueryTriples:
+        """Run a SPARQL 1.1 query; by default the default graph is the union of all graphs.
+
+        Values are bound with ``substitutions`` ({Variable: term}); never paste them into the
+        text. Other keyword options go to :meth:`pyoxigraph.Store.query`.
+
+        Raises:
+            QueryError: the query does not parse or cannot be evaluated.
+        """
+        try:
+            return self.store.query(sparql, substitutions=dict(substitutions) if substitutions else None,
+                                    use_default_graph_as_union=use_default_graph_as_union, **options)
+        except SyntaxError as bad:
+            raise QueryError(f"the SPARQL query does not parse: {bad}") from None
+        except OSError as bad:
+            raise QueryError(f"the SPARQL query failed: {bad}") from None
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 update (transactional).
+
+        Raises:
+            QueryError: the update does not parse or fails.
+            StoreError: the store is read-only.
+        """
+        store = self._writable()
+        try:
+            store.update(sparql)
+        except SyntaxError as bad:
+            raise QueryError(f"the SPARQL update does not parse: {bad}") from None
+        except OSError as bad:
+            raise QueryError(f"the SPARQL update failed: {bad}") from None
+
+    def flush(self) -> None:
+        """Make every write durable on disk (a no-op in memory)."""
+        if self.path is not None and not self.read_only:
+            self.store.flush()
+
+    def optimize(self) -> None:
+        """Compact the on-disk store for faster reads (worth it after a large ingest)."""
+        if self.path is not None and not self.read_only:
+            self.store.optimize()
+
+
+def _as_paths(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[str | Path]:
+    if isinstance(paths, (str, os.PathLike)):
+        return [Path(paths)]
+    return [Path(p) for p in paths]
