@@ -1,0 +1,185 @@
+"""The bounded event buffer and the background flusher that encodes and writes batches.
+
+The caller's side (:meth:`Pipeline.put`) appends one record to a deque: no lock, no JSON. A
+flusher thread wakes when ``batch_size`` records are waiting or ``flush_interval`` seconds have
+passed, turns records into JSON lines and hands each batch to every sink. Records are either a
+complete event dict (validated by the caller) or a metric tuple
+``(seq, t, exec, name, value, step)`` that the flusher expands, since metrics are the hot path.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from provml_kg.capture.sinks import Sink
+from provml_kg.errors import CaptureError, SinkError
+from provml_kg.events import SCHEMA_VERSION, dumps
+
+WhenFull = Literal["block", "raise"]
+MetricRecord = tuple[int, float, str, str, "float | int", "int | None"]
+
+
+class Pipeline:
+    """Buffer events of one workflow on one rank and deliver them to ``sinks`` in batches.
+
+    ``when_full`` is the explicit policy when ``max_buffer`` records wait: ``"block"`` (default)
+    makes the caller wait until the flusher drains the buffer; ``"raise"`` raises
+    :class:`~provml_kg.errors.CaptureError`. Events are never dropped.
+    """
+
+    def __init__(self, sinks: Sequence[Sink], *, wf: str, rank: int, batch_size: int = 1000,
+                 flush_interval: float = 1.0, max_buffer: int = 100_000,
+                 when_full: WhenFull = "block") -> None:
+        if when_full not in ("block", "raise"):
+            raise CaptureError(f"when_full={when_full!r}; expected 'block' or 'raise'")
+        if batch_size < 1 or max_buffer < batch_size:
+            raise CaptureError(f"batch_size={batch_size!r}, max_buffer={max_buffer!r}; expected "
+                               "1 <= batch_size <= max_buffer")
+        if not flush_interval > 0:
+            raise CaptureError(f"flush_interval={flush_interval!r}; expected seconds > 0")
+        self._sinks = list(sinks)
+        self._buf: deque[Any] = deque()
+        self._batch_size = batch_size
+        self._max_buffer = max_buffer
+        self._when_full = when_full
+        self._interval = flush_interval
+        self._wake = threading.Event()
+        self._drained = threading.Event()
+        self._write_lock = threading.Lock()
+        self._pending: dict[int, list[str]] = {}
+        self._error: BaseException | None = None
+        self._closed = False
+        self._metric_head = (f'{{"v":{SCHEMA_VERSION},"k":"metric","wf":{json.dumps(wf)},"t":')
+        self._rank_part = f',"r":{rank},"seq":'
+        self._names: dict[str, str] = {}
+        self.written = 0
+        for sink in self._sinks:
+            sink.open(wf, rank)
+        self._thread = threading.Thread(target=self._run, name=f"provml-flusher-{wf}", daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------ caller side (hot path)
+    def put(self, record: Any) -> None:
+        """Append one record; wake the flusher at ``batch_size``; apply the full policy."""
+        buf = self._buf
+        if len(buf) >= self._batch_size:
+            self._pressure()
+        buf.append(record)
+
+    def _pressure(self) -> None:
+        self._wake.set()
+        if len(self._buf) < self._max_buffer:
+            return
+        if self._closed:
+            raise CaptureError("the capture pipeline is closed; start a new workflow")
+        if self._when_full == "raise":
+            raise CaptureError(f"capture buffer full ({self._max_buffer} events waiting) and "
+                               "when_full='raise'; raise max_buffer or use when_full='block'")
+        while len(self._buf) >= self._max_buffer:
+            if self._error is not None:
+                raise CaptureError(f"capture buffer full and the sink is failing: {self._error}")
+            self._drained.clear()
+            self._wake.set()
+            self._drained.wait(0.05)
+
+    # ------------------------------------------------------------ flusher side
+    def _run(self) -> None:
+        while not self._closed:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            if self._closed:
+                break
+            try:
+                self._drain()
+            except BaseException as failed:  # keep the thread alive; close() reports it
+                self._error = failed
+                time.sleep(min(self._interval, 0.5))
+
+    def _drain(self) -> int:
+        """Write everything waiting; return how many events were written. Holds the write lock."""
+        total = 0
+        with self._write_lock:
+            self._retry_pending()
+            buf = self._buf
+            while buf:
+                n = min(len(buf), self._batch_size)
+                popleft = buf.popleft
+                records = [popleft() for _ in range(n)]
+                self._drained.set()
+                lines = self._encode(records)
+                self._deliver(lines)
+                total += n
+            self._drained.set()
+        return total
+
+    def _encode(self, records: list[Any]) -> list[str]:
+        head, rank_part, names = self._metric_head, self._rank_part, self._names
+        lines = []
+        for rec in records:
+            if type(rec) is tuple:
+                seq, t, exec_id, name, value, step = rec
+                jname = names.get(name)
+                if jname is None:
+                    jname = names[name] = json.dumps(name, ensure_ascii=False)
+                if type(value) is float and not math.isfinite(value):
+                    jvalue = '"NaN"' if value != value else ('"INF"' if value > 0 else '"-INF"')
+                else:
+                    jvalue = repr(value)
+                tail = "}" if step is None else f',"step":{step}}}'
+                lines.append(f'{head}{t!r}{rank_part}{seq},"exec":"{exec_id}","name":{jname},'
+                             f'"value":{jvalue}{tail}')
+            else:
+                lines.append(dumps(rec))
+        return lines
+
+    def _deliver(self, lines: list[str]) -> None:
+        failed: BaseException | None = None
+        for i, sink in enumerate(self._sinks):
+            try:
+                sink.write(lines)
+            except Exception as bad:  # noqa: BLE001 - kept for retry, reported on close
+                self._pending.setdefault(i, []).extend(lines)
+                failed = bad
+        self.written += len(lines)
+        if failed is not None:
+            self._error = failed
+            raise SinkError(f"a capture sink failed; the batch is kept for retry: {failed}")
+
+    def _retry_pending(self) -> None:
+        for i in list(self._pending):
+            lines = self._pending[i]
+            self._sinks[i].write(lines)  # raises again while the sink is still failing
+            del self._pending[i]
+        self._error = None
+
+    # ------------------------------------------------------------ control
+    def flush(self) -> None:
+        """Write every buffered event now, in the calling thread.
+
+        Raises:
+            SinkError: a sink could not write; the events stay buffered for a later try.
+        """
+        self._drain()
+
+    def close(self) -> None:
+        """Flush synchronously, stop the flusher and close the sinks (idempotent).
+
+        Raises:
+            SinkError: some events could not be written by a sink.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._wake.set()
+        self._thread.join()
+        try:
+            self._drain()
+        finally:
+            for sink in self._sinks:
+                sink.close()
