@@ -246,6 +246,13 @@ def _workflow_start(e: Mapping[str, Any], g: NamedNode) -> Out:
         if study:
             out.append(Quad(x, X_EXPOF, s, g))
             out.append(Quad(x, X_PART, s, g))
+    # the plan of each activity, with the persona / machine as agent when known
+    w_assoc = mint("association", wf, wf, "plan")
+    r_assoc = mint("association", wf, "rank", str(rank), "plan")
+    for act, assoc in ((w, w_assoc), (rx, r_assoc)):
+        out.append(Quad(act, P_QASSOC, assoc, g))
+        _types(out, assoc, T_ASSOCIATION, g)
+        out.append(Quad(assoc, P_HADPLAN, plan, g))
     persona = e.get("persona")
     if persona:
         p = mint("persona", persona["name"])
@@ -253,17 +260,14 @@ def _workflow_start(e: Mapping[str, Any], g: NamedNode) -> Out:
         if persona.get("role"):
             out.append(Quad(p, X_ROLE, Literal(persona["role"]), g))
         out.append(Quad(w, P_ASSOC, p, g))
-        assoc = mint("association", wf, wf, "persona")
-        out.append(Quad(w, P_QASSOC, assoc, g))
-        _types(out, assoc, T_ASSOCIATION, g)
-        out.append(Quad(assoc, P_AGENT, p, g))
-        out.append(Quad(assoc, P_HADPLAN, plan, g))
+        out.append(Quad(w_assoc, P_AGENT, p, g))
     env = e.get("env")
     if env:
         host = env["host"]
         machine = mint("machine", host)
         _plan(out, machine, T_MACHINE, host, g)
         out.append(Quad(machine, X_HOST, Literal(host), g))
+        out.append(Quad(r_assoc, P_AGENT, machine, g))
         for act in (rx, w):
             out.append(Quad(act, X_RANON, machine, g))
             out.append(Quad(act, P_ASSOC, machine, g))
@@ -277,7 +281,7 @@ def _workflow_start(e: Mapping[str, Any], g: NamedNode) -> Out:
             out.append(Quad(python, X_VERSION, Literal(env["python"]), g))
             out.append(Quad(w, P_ASSOC, python, g))
             out.append(Quad(rx, P_ASSOC, python, g))
-            assoc = mint("association", wf, f"rank-{rank}", "software")
+            assoc = mint("association", wf, "rank", str(rank), "software")
             out.append(Quad(rx, P_QASSOC, assoc, g))
             _types(out, assoc, T_ASSOCIATION, g)
             out.append(Quad(assoc, P_AGENT, python, g))
