@@ -16,7 +16,7 @@ from provml_kg.capture.environment import discover_mpi, environment, share_id, d
 from provml_kg.capture.pipeline import Pipeline, WhenFull
 from provml_kg.capture.runs import Execution, error_info, status_of
 from provml_kg.capture.sinks import CallableSink, Sink
-from provml_kg.capture.spool import SpoolSink, read_spool
+from provml_kg.capture.spool import SpoolSink, default_spool_dir, read_spool
 from provml_kg.errors import CaptureError, EventValidationError
 from provml_kg.events import (SCHEMA_VERSION, Persona, PlannedStep, check_id, validate)
 
@@ -26,9 +26,9 @@ _NAME_MAX = 1024
 def make_sinks(sink: Any, spool_dir: str | os.PathLike[str] | None, fsync: bool) -> list[Sink]:
     """Turn the ``sink=`` argument into sinks.
 
-    None: a spool in ``spool_dir``; ``"http(s)://..."``: an :class:`HttpSink` that spills to
-    that spool; another str or path: a spool directory; a callable: a :class:`CallableSink`;
-    a :class:`Sink`; or a list of these.
+    None: a spool in ``spool_dir``; ``"http(s)://..."``: an :class:`HttpSink` (bearer token
+    from ``$PROVML_TOKEN``) that spills to ``<spool_dir>/spill``; another str or path: a spool
+    directory; a callable: a :class:`CallableSink`; a :class:`Sink`; or a list of these.
     """
     if sink is None:
         return [SpoolSink(spool_dir, fsync=fsync)]
@@ -36,7 +36,9 @@ def make_sinks(sink: Any, spool_dir: str | os.PathLike[str] | None, fsync: bool)
         return [s for item in sink for s in make_sinks(item, spool_dir, fsync)]
     if isinstance(sink, str) and sink.startswith(("http://", "https://")):
         from provml_kg.capture.http import HttpSink
-        return [HttpSink(sink, spill=SpoolSink(spool_dir, fsync=fsync))]
+        spill = Path(spool_dir) if spool_dir is not None else default_spool_dir()
+        return [HttpSink(sink, token=os.environ.get("PROVML_TOKEN") or None,
+                         spill=SpoolSink(spill / "spill", fsync=fsync))]
     if isinstance(sink, (str, os.PathLike)):
         return [SpoolSink(sink, fsync=fsync)]
     if all(hasattr(sink, m) for m in ("open", "write", "close")):
@@ -189,6 +191,4 @@ class Workflow(Execution):
         paths: list[Path] = []
         for sink in self.sinks:
             paths += getattr(sink, "paths", [])
-            spill = getattr(sink, "spill", None)
-            paths += getattr(spill, "paths", [])
         return paths
