@@ -65,9 +65,10 @@ def _lifecycle_events() -> list[dict[str, Any]]:
     emit(ev.TaskStart, wf, 1.0, id=ids["normalise"], name="normalise",
          params={"method": "zscore", "clip": 3.0})
     emit(ev.DomainRef, wf, 1.1, id=raw_a, store=store, identifier="raw/f3_a.segy",
-         domain_class="https://w3id.org/seismic#SeismicCube",
-         attributes={"inline_min": 100, "inline_max": 400,
-                     "https://w3id.org/seismic#survey": "F3"},
+         domain_class="https://w3id.org/provml/domains/seismic#SeismicCube",
+         attributes={"inline_min": 100,
+                     "https://w3id.org/provml/domains/seismic#inlineMax": 400,
+                     "https://w3id.org/provml/domains/seismic#surveyName": "F3"},
          exec=ids["normalise"], role="used")
     emit(ev.DomainRef, wf, 1.2, id=raw_b, store=store, identifier="raw/f3_b.segy",
          related_to=[raw_a], exec=ids["normalise"], role="used")

@@ -16,6 +16,7 @@ from provml_kg.resources import ontology_dir
 from provml_kg.vocab import MLS, PROV, PROVML, RDF, RDFS, XSD, sparql_prefixes
 
 ID = DATA_BASE
+SEISMIC = "PREFIX seismic: <https://w3id.org/provml/domains/seismic#>\n"
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def kg(lifecycle_events: list[dict[str, Any]]) -> Store:
 
 
 def ask(store: Store, body: str) -> bool:
-    return bool(store.query(sparql_prefixes() + "ASK { " + body + " }",
+    return bool(store.query(sparql_prefixes() + SEISMIC + "ASK { " + body + " }",
                             use_default_graph_as_union=True))
 
 
@@ -122,7 +123,8 @@ def test_event_quads_are_deterministic_and_in_the_workflow_graph(
 
 
 def test_no_blank_nodes_and_every_term_is_known(lifecycle_events: list[dict[str, Any]]) -> None:
-    domain_terms = {"https://w3id.org/seismic#SeismicCube", "https://w3id.org/seismic#survey"}
+    seismic = "https://w3id.org/provml/domains/seismic#"
+    domain_terms = {seismic + "SeismicCube", seismic + "surveyName", seismic + "inlineMax"}
     for q in graph.events_to_quads(lifecycle_events):
         for term in (q.subject, q.predicate, q.object):
             assert not isinstance(term, BlankNode)
@@ -294,9 +296,10 @@ def test_domain_references_meet_across_workflows(kg: Store, lifecycle_ids: dict[
     graphs = select(kg, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?x prov:used {raw_a} }} }}")
     assert {g for (g,) in graphs} == {workflow_graph("wf-curation").value,
                                       workflow_graph("wf-qc").value}
-    assert ask(kg, f"{raw_a} a provml:DataReference, <https://w3id.org/seismic#SeismicCube> ; "
+    assert ask(kg, f"{raw_a} a provml:DataReference, seismic:SeismicCube ; "
                    "provml:hadStore ?s ; prov:atLocation ?s ; provml:dataIdentifier "
-                   "'raw/f3_a.segy' ; <https://w3id.org/seismic#survey> 'F3' . "
+                   "'raw/f3_a.segy' ; seismic:surveyName 'F3' ; seismic:inlineMax 400 ; "
+                   "provml:dataAttribute 'F3', 400 . "
                    "?s a provml:DataStore ; provml:storeType 'filesystem' ; "
                    "provml:storeUri 'file:///data/seismic'^^xsd:anyURI")
     assert ask(kg, f"?v a provml:AttributeValue ; provml:hadDataRelationship {raw_a} ; "

@@ -62,7 +62,8 @@ X_HASH, X_SIZEB, X_PATH, X_FRAMEWORK = (PROVML.contentHash, PROVML.byteSize, PRO
                                         PROVML.framework)
 X_ROWS, X_ROLE, X_FEATURE, X_CHAR = (PROVML.numberOfInstances, PROVML.personaRole,
                                      PROVML.hasFeature, PROVML.hasCharacteristic)
-X_DATAREL, X_STAGEOF = PROVML.hadDataRelationship, PROVML.stageOf
+X_DATAREL, X_STAGEOF, X_DATAATTR = (PROVML.hadDataRelationship, PROVML.stageOf,
+                                    PROVML.dataAttribute)
 P_LOCATION = SUPER_PROPERTIES[X_STORE]
 
 T_WORKFLOW = TYPES[PROVML.Workflow]
@@ -111,7 +112,8 @@ ROLE_NAMES = {"dataset": "dataset", "feature_set": "feature-set", "file": "file"
               "domain": "domain-data", "value": "value", "model": "model"}
 SPEC_STAGES = ("training", "validation", "evaluation")
 
-# attribute names that are absolute IRIs become properties of the domain reference
+# attribute names that are absolute IRIs become properties of the domain reference (domain
+# ontologies declare them sub-properties of provml:dataAttribute, which is written too)
 _IRI_NAME = re.compile(r"(https?://|urn:)[^\s<>\"{}|\\^`]+")
 
 Out = list[Quad]
@@ -523,7 +525,9 @@ def _domain_ref(e: Mapping[str, Any], g: NamedNode) -> Out:
             except ValueError:
                 pass
             else:
-                out.append(Quad(node, prop, scalar_literal(value), g))
+                literal = scalar_literal(value)
+                out.append(Quad(node, prop, literal, g))
+                out.append(Quad(node, X_DATAATTR, literal, g))
                 continue
         attribute = mint("attribute", "domain", name)
         _plan(out, attribute, T_ATTRIBUTE, name, g)
