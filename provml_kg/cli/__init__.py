@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "ontology": "provml_kg.cli.ontology_cmd:ontology",
     "queries": "provml_kg.cli.queries_cmd:queries",
     "query": "provml_kg.cli.query_cmd:query",
+    "spool": "provml_kg.cli.spool_cmd:spool",
 }
 
 EXIT_OK = 0
