@@ -93,7 +93,12 @@ def event_batches(events: Iterable[Mapping[str, Any]], to_quads: Mapper, *,
     workflows: set[str] = set()
     count = 0
     for number, event in enumerate(events):
-        quads.extend(_quads_of(event, to_quads, validate, f"event #{number}"))
+        try:
+            quads.extend(_quads_of(event, to_quads, validate, f"event #{number}"))
+        except InputError:
+            if count:
+                yield Batch(quads, workflows, count)  # keep what came before the bad event
+            raise
         workflows.add(str(event.get("wf")))
         count += 1
         if on_event is not None:
@@ -146,7 +151,12 @@ def spool_batches(files: list[Path], to_quads: Mapper, start_of: Callable[[Path]
         file_workflows = set(start.workflows)
         last = start.offset
         for event, offset, line in read_lines(file, start):
-            quads.extend(_quads_of(event, to_quads, validate, f"{file}:{line}"))
+            try:
+                quads.extend(_quads_of(event, to_quads, validate, f"{file}:{line}"))
+            except InputError:
+                # keep (and checkpoint) what came before the bad line, so a fixed file resumes there
+                yield Batch(quads, workflows, count, positions + [(file, position)])
+                raise
             wf = str(event.get("wf"))
             workflows.add(wf)
             file_workflows.add(wf)

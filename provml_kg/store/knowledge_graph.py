@@ -460,7 +460,7 @@ class KnowledgeGraph:
                                     use_default_graph_as_union=use_default_graph_as_union, **options)
         except SyntaxError as bad:
             raise QueryError(f"the SPARQL query does not parse: {bad}") from None
-        except OSError as bad:
+        except (OSError, RuntimeError) as bad:
             raise QueryError(f"the SPARQL query failed: {bad}") from None
 
     def update(self, sparql: str) -> None:
