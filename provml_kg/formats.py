@@ -39,7 +39,7 @@ FORMATS: dict[str, RdfFormat] = {
 _ALIASES: dict[str, str] = {
     "nquads": "nq", "n-quads": "nq", "turtle": "ttl", "ntriples": "nt", "n-triples": "nt",
     "rdf": "xml", "rdfxml": "xml", "rdf/xml": "xml", "rdf-xml": "xml", "owl": "xml",
-    "json-ld": "jsonld", "json": "jsonld",
+    "json-ld": "jsonld", "json": "jsonld", "nquads": "nq",
 }
 
 
@@ -61,7 +61,7 @@ def rdf_format(name: str | RdfFormat) -> RdfFormat:
     key = _ALIASES.get(key, key)
     if key in FORMATS:
         return FORMATS[key]
-    found = RdfFormat.from_extension(key) if "/" not in key else RdfFormat.from_media_type(key)
+    found = RdfFormat.from_media_type(key) if "/" in key else None
     if found is not None:
         return found
     raise UnknownFormatError(

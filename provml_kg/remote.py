@@ -250,7 +250,7 @@ class RemoteKnowledgeGraph:
             quads = [q if target is None else Quad(q.subject, q.predicate, q.object, target)
                      for q in parse(content, format=fmt, base_iri=base_iri)]
         except SyntaxError as bad:
-            raise InputError(f"{where} is not valid {fmt.name}: {bad}") from None
+            raise InputError(f"{where} is not valid {fmt.name}: {bad.msg}") from None
         self._post_quads(quads)
         return len(quads)
 

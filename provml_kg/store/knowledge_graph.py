@@ -386,7 +386,7 @@ class KnowledgeGraph:
         try:
             count = sum(1 for _ in parse(content, format=fmt, base_iri=base_iri))
         except SyntaxError as bad:
-            raise InputError(f"{where} is not valid {fmt.name}: {bad}") from None
+            raise InputError(f"{where} is not valid {fmt.name}: {bad.msg}") from None
         if target is not None and not fmt.supports_datasets:
             to_graph: NamedNode | DefaultGraph = target
         elif target is not None:
