@@ -2,13 +2,15 @@
 
 The caller's side (:meth:`Pipeline.put`) appends one record to a deque: no lock, no JSON. A
 flusher thread wakes when ``batch_size`` records are waiting or ``flush_interval`` seconds have
-passed, turns records into JSON lines and hands each batch to every sink. Records are either a
-complete event dict (validated by the caller) or a metric tuple
-``(seq, t, exec, name, value, step)`` that the flusher expands, since metrics are the hot path.
+passed, turns records into JSON lines and hands each batch to every sink. Records are either an
+event dict (validated by the caller) or a metric tuple ``(t, exec, name, value, step)`` that the
+flusher expands, since metrics are the hot path. The flusher numbers events (``seq``) in buffer
+order, so the sequence of delivered events has no gaps whatever the caller was refused.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import threading
@@ -22,7 +24,7 @@ from provml_kg.errors import CaptureError, SinkError
 from provml_kg.events import SCHEMA_VERSION, dumps
 
 WhenFull = Literal["block", "raise"]
-MetricRecord = tuple[int, float, str, str, "float | int", "int | None"]
+MetricRecord = tuple[float, str, str, "float | int", "int | None"]
 
 
 class Pipeline:
@@ -59,12 +61,23 @@ class Pipeline:
         self._rank_part = f',"r":{rank},"seq":'
         self._names: dict[str, str] = {}
         self.written = 0
+        self.seq = itertools.count()
+        self.close_retries = 3
         for sink in self._sinks:
             sink.open(wf, rank)
         self._thread = threading.Thread(target=self._run, name=f"provml-flusher-{wf}", daemon=True)
         self._thread.start()
 
     # ------------------------------------------------------------ caller side (hot path)
+    def put_wait(self, record: Any) -> None:
+        """Append one record, waiting for room whatever the policy (for end events)."""
+        while len(self._buf) >= self._max_buffer and self._error is None:
+            self._drained.clear()
+            self._wake.set()
+            self._drained.wait(0.05)
+        self._buf.append(record)
+        self._wake.set()
+
     def put(self, record: Any) -> None:
         """Append one record; wake the flusher at ``batch_size``; apply the full policy."""
         buf = self._buf
@@ -120,10 +133,12 @@ class Pipeline:
 
     def _encode(self, records: list[Any]) -> list[str]:
         head, rank_part, names = self._metric_head, self._rank_part, self._names
+        seq_counter = self.seq
         lines = []
         for rec in records:
+            seq = next(seq_counter)
             if type(rec) is tuple:
-                seq, t, exec_id, name, value, step = rec
+                t, exec_id, name, value, step = rec
                 jname = names.get(name)
                 if jname is None:
                     jname = names[name] = json.dumps(name, ensure_ascii=False)
@@ -135,6 +150,7 @@ class Pipeline:
                 lines.append(f'{head}{t!r}{rank_part}{seq},"exec":"{exec_id}","name":{jname},'
                              f'"value":{jvalue}{tail}')
             else:
+                rec["seq"] = seq
                 lines.append(dumps(rec))
         return lines
 
@@ -153,8 +169,12 @@ class Pipeline:
 
     def _retry_pending(self) -> None:
         for i in list(self._pending):
-            lines = self._pending[i]
-            self._sinks[i].write(lines)  # raises again while the sink is still failing
+            try:
+                self._sinks[i].write(self._pending[i])
+            except Exception as bad:  # noqa: BLE001 - still failing: keep everything buffered
+                self._error = bad
+                raise SinkError(f"a capture sink is still failing ({bad}); "
+                                f"{len(self._pending[i])} events kept for retry") from None
             del self._pending[i]
         self._error = None
 
@@ -179,7 +199,16 @@ class Pipeline:
         self._wake.set()
         self._thread.join()
         try:
-            self._drain()
+            for attempt in range(self.close_retries + 1):
+                try:
+                    self._drain()
+                    break
+                except SinkError:
+                    if attempt == self.close_retries:
+                        left = len(self._buf) + sum(map(len, self._pending.values()))
+                        raise SinkError(f"capture could not write {left} event(s) at close: "
+                                        f"{self._error}") from None
+                    time.sleep(0.1 * 2 ** attempt)
         finally:
             for sink in self._sinks:
                 sink.close()

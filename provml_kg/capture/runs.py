@@ -74,6 +74,10 @@ class Execution:
         self.id = id
         self.parent = parent
         self._token: Token[Execution | None] | None = None
+        self._ended = False
+        # sections opened by sections()/epochs(): an exception in the loop body never reaches
+        # the generator, so the parent ends them with its own exception when it ends first
+        self._loop_sections: list[Section] = []
 
     # ------------------------------------------------------------ hot path
     def log_metric(self, name: str, value: float, step: int | None = None, *,
@@ -95,7 +99,7 @@ class Execution:
         if step is not None and (type(step) is not int or step < 0):
             raise EventValidationError(f"metric {name!r} step: got {step!r}; expected an integer >= 0")
         if model is None and data is None and procedure is None:
-            wf._put((next(wf._seq), _time(), self.id, name, value, step))
+            wf._put((_time(), self.id, name, value, step))
         else:
             wf._emit("metric", {"exec": self.id, "name": name, "value": value, "step": step,
                                 "model": model, "data": data, "procedure": procedure})
@@ -241,17 +245,24 @@ class Execution:
         the loop body ends it as failed and propagates.
         """
         count = range(items) if isinstance(items, int) else items
+        open_ = self._loop_sections
         for index, _ in enumerate(count):
             sec = self.section(section, index)
             sec.start()
+            open_.append(sec)
             try:
                 yield sec
             except GeneratorExit:
-                sec.end()
+                # a `break`, or an exception in the loop body (Python closes the generator
+                # before the enclosing `with` sees the exception, and does not tell it which):
+                # the parent ends the section when it ends, with the end time taken here
+                sec._closed_at = _time()
                 raise
             except BaseException as exc:
+                open_.remove(sec)
                 sec.end(exc)
                 raise
+            open_.remove(sec)
             sec.end()
 
     def epochs(self, n: int) -> Iterator[Section]:
@@ -272,11 +283,26 @@ class Execution:
         return self
 
     def end(self, exc: BaseException | None = None) -> None:
-        """Write the end event: finished, or failed/killed with the exception's details."""
+        """Write the end event: finished, or failed/killed with the exception's details.
+
+        Ending twice writes one end event.
+        """
+        if self._ended:
+            return
+        self._ended = True
+        self._end_loop_sections(exc)
         fields: dict[str, Any] = {"id": self.id, "status": status_of(exc)}
         if exc is not None:
             fields["error"] = error_info(exc)
         self.workflow._emit(self.kind + "_end", fields)
+
+    def _end_loop_sections(self, exc: BaseException | None) -> None:
+        while self._loop_sections:
+            sec = self._loop_sections.pop()
+            if exc is None and sec._closed_at is not None:
+                sec.end(at=sec._closed_at)
+            else:
+                sec.end(exc)
 
     def __enter__(self) -> Any:
         self.start()
@@ -381,24 +407,26 @@ class Section(Execution):
     def __init__(self, workflow: Workflow, id: str, parent: str, section: str, index: int) -> None:
         super().__init__(workflow, id, parent)
         self.section_name, self.index = section, index
+        self._closed_at: float | None = None
         workflow._check_name(section)
 
     def start(self) -> Execution:
         """Write ``section_start`` without re-validating: every field was checked on creation."""
         wf = self.workflow
         wf._put({"v": 1, "k": "section_start", "wf": wf.id, "t": _time(), "r": wf.rank,
-                 "seq": next(wf._seq), "id": self.id, "parent": self.parent,
+                 "seq": 0, "id": self.id, "parent": self.parent,
                  "section": self.section_name, "index": self.index})
         return self
 
-    def end(self, exc: BaseException | None = None) -> None:
-        """Write ``section_end`` (fast when finished)."""
-        if exc is not None:
+    def end(self, exc: BaseException | None = None, *, at: float | None = None) -> None:
+        """Write ``section_end`` (fast when finished); ending twice writes one end event."""
+        if exc is not None or self._loop_sections or self._ended:
             super().end(exc)
             return
+        self._ended = True
         wf = self.workflow
-        wf._put({"v": 1, "k": "section_end", "wf": wf.id, "t": _time(), "r": wf.rank,
-                 "seq": next(wf._seq), "id": self.id, "status": "finished"})
+        wf._put({"v": 1, "k": "section_end", "wf": wf.id, "t": at or _time(), "r": wf.rank,
+                 "seq": 0, "id": self.id, "status": "finished"})
 
     def _child_parent(self) -> str | None:
         return self.id

@@ -97,7 +97,8 @@ class Workflow(Execution):
                               flush_interval=flush_interval, max_buffer=max_buffer,
                               when_full=when_full)
         self._put = self._pipe.put
-        self._seq = itertools.count(self._resume_seq() if id else 0)
+        if id:
+            self._pipe.seq = itertools.count(self._resume_seq())
         self.status: str | None = None
 
     # ------------------------------------------------------------ emission
@@ -111,9 +112,8 @@ class Workflow(Execution):
 
     def _emit(self, kind: str, fields: dict[str, Any]) -> None:
         """Validate an event in the caller (so a bad value raises where it was logged), buffer it."""
-        event = validate(self._event(kind, 0, fields))  # a normalised copy the caller cannot mutate
-        event["seq"] = next(self._seq)
-        self._put(event)
+        # a normalised copy the caller cannot mutate; the flusher sets seq in buffer order
+        self._put(validate(self._event(kind, 0, fields)))
 
     def _check_name(self, name: Any) -> None:
         if type(name) is not str or not name or len(name) > _NAME_MAX:
@@ -150,10 +150,11 @@ class Workflow(Execution):
         if self.status is not None:
             return
         self.status = status or status_of(exc)
+        self._end_loop_sections(exc)
         fields: dict[str, Any] = {"status": self.status}
         if exc is not None:
             fields["error"] = error_info(exc)
-        self._emit("workflow_end", fields)
+        self._pipe.put_wait(validate(self._event("workflow_end", 0, fields)))  # the end must get in even when the buffer is full
         atexit.unregister(self._at_exit)
         self._pipe.close()
 
