@@ -302,7 +302,9 @@ class RemoteKnowledgeGraph:
         for CONSTRUCT / DESCRIBE.
 
         ``substitutions`` ({Variable: term}) are sent as a trailing ``VALUES`` block of
-        pyoxigraph-serialised terms (never pasted into the query text).
+        pyoxigraph-serialised terms (user strings are never pasted into the query). As with a
+        local store, the variables must be in the SELECT projection: a trailing ``VALUES``
+        joins with the query's solutions.
         ``use_default_graph_as_union`` asks Oxigraph servers (``union-default-graph``) to query
         the union of all graphs; other stores decide by their own configuration.
 
