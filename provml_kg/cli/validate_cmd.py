@@ -6,6 +6,7 @@ Exit code 0 when the graph conforms, 1 when any SHACL result is a violation, 2 o
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -63,7 +64,8 @@ def validate(files: tuple[Path, ...], workflow: str | None, shapes: Path | None,
         click.echo(json.dumps({"conforms": report.conforms,
                                "results": [asdict(v) for v in report.violations]}, indent=2))
     else:
-        console = Console(soft_wrap=False)
+        # a pipe or file gets wide rows, so each result stays greppable on one line
+        console = Console(width=None if sys.stdout.isatty() else 240)
         names = {"id": DATA_BASE, **prefixes()}
         if report.violations:
             table = Table(title=f"SHACL results for {where}", show_lines=False)
@@ -76,6 +78,6 @@ def validate(files: tuple[Path, ...], workflow: str | None, shapes: Path | None,
         nodes = len({v.focus for v in report.violations})
         status = "conforms" if report.conforms else (
             f"does NOT conform: {len(report)} result(s) on {nodes} node(s)")
-        console.print(f"{where}: {status}", markup=False, highlight=False)
+        click.echo(f"{where}: {status}")
     if not report.conforms:
         raise click.exceptions.Exit(1)
