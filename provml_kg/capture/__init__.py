@@ -32,6 +32,8 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from provml_kg.capture.context import CURRENT
+from provml_kg.capture.loops import (CaptureCallback, FitResult, TrainingCallback, fit_evaluate,
+                                     fit_loop)
 from provml_kg.capture.pipeline import Pipeline
 from provml_kg.capture.runs import Execution, Section, Stage, Task
 from provml_kg.capture.sinks import CallableSink, Sink
@@ -47,7 +49,7 @@ __all__ = [
     "workflow", "start_workflow", "end_workflow", "active_workflow", "current",
     "log_metric", "log_metrics", "log_param", "log_params", "log_model", "log_input",
     "log_output", "used", "generated", "domain_ref", "task", "stage", "training", "validation",
-    "evaluation",
+    "evaluation", "TrainingCallback", "CaptureCallback", "fit_loop", "fit_evaluate", "FitResult",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
