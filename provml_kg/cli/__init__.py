@@ -18,6 +18,7 @@ from provml_kg.errors import InputError, ProvmlError, UnknownTermError
 # verb -> "module:attribute"; importing lazily keeps `provml --help` fast and lets each
 # verb's module pull in its heavy dependencies (pyoxigraph, owlready2, starlette) only when run.
 COMMANDS: dict[str, str] = {
+    "demo": "provml_kg.cli.demo_cmd:demo",
     "export": "provml_kg.cli.export_cmd:export",
     "ingest": "provml_kg.cli.ingest_cmd:ingest",
     "load": "provml_kg.cli.load_cmd:load",
