@@ -121,7 +121,8 @@ class DemoConfig:
         rates = [3e-3, 1e-3, 1e-2]
         alphas = [1e-4, 1e-3]
         mlp_count, sgd_count = (1, 1) if self.scale == 0 else (4 * self.scale, 2 * self.scale)
-        grid = itertools.cycle(itertools.product(rates, hidden, alphas))
+        # a fixed, varied order of the grid: each run differs from the one before in every knob
+        grid = itertools.cycle([(rates[k % 3], hidden[k % 5], alphas[k % 2]) for k in range(30)])
         out: list[Variant] = []
         for k in range(mlp_count):
             rate, layers, alpha = next(grid)

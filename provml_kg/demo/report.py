@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -49,17 +50,18 @@ def _hyperparameters(run: RunResult) -> str:
 
 def runs_table(result: LifecycleResult) -> Table:
     """One row per run: experiment, variant, hyperparameters and scores; the selected one starred."""
-    table = Table(title="Runs of the study (validation F1 selects; test set reports)",
-                  title_justify="left", caption="h hidden layers, lr learning rate, a L2 penalty; "
-                  "R recall of a structure class", caption_justify="left")
-    for column in ("", "experiment", "run", "hyperparameters", "val F1", "test acc", "test F1",
-                   "R fault", "R chan.", "R salt"):
-        table.add_column(column, no_wrap=True,
-                         justify="right" if column[:2] in ("va", "te", "R ") else "left")
+    table = Table(box=box.SIMPLE_HEAD, title="Runs of the study (valF1 on the validation set selects; test set reports)",
+                  title_justify="left", pad_edge=False, caption="* selected; mlp-*: MLPs on all basins; sgd-*: linear "
+                  "baselines on the North Sea only. h hidden layers, lr learning rate, a L2 "
+                  "penalty; acc, F1: test set; fault, chan, salt: test recall of the structure", caption_justify="left")
+    table.add_column("run", no_wrap=True, width=9)
+    table.add_column("hyperparameters", overflow="fold", width=21)
+    for column in ("valF1", "acc", "F1", "fault", "chan", "salt"):
+        table.add_column(column, no_wrap=True, justify="right", width=6)
     for run in result.runs:
         name = run.variant.name if run.rank == 0 and len({r.rank for r in result.runs}) == 1 \
             else f"{run.variant.name}@r{run.rank}"
-        table.add_row("*" if run is result.best else "", run.variant.experiment, name,
+        table.add_row(name + ("*" if run is result.best else ""),
                       _hyperparameters(run), f"{run.validation['val_f1_macro']:.3f}",
                       f"{run.test['accuracy']:.3f}", f"{run.test['f1_macro']:.3f}",
                       f"{run.test['recall/fault']:.3f}", f"{run.test['recall/channel']:.3f}",
