@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
+from pyoxigraph import BlankNode, NamedNode, Quad, Store
 
 from provml_kg.errors import InputError, UnknownFormatError
 from provml_kg.graph import DATA_BASE, TYPES, mint, workflow_graph

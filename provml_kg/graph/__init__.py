@@ -26,7 +26,8 @@ from provml_kg.graph.iri import (
     scalar_literal,
     workflow_graph,
 )
-from provml_kg.graph.mapping import event_quads, events_to_quads, experiment_plan, stage_plan, transformation_plan
+from provml_kg.graph.mapping import event_quads, events_to_quads
+from provml_kg.graph.nodes import experiment_plan, stage_plan, transformation_plan
 from provml_kg.graph.materialise import (
     MATERIALISE,
     build_graph,
