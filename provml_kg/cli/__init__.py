@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "queries": "provml_kg.cli.queries_cmd:queries",
     "query": "provml_kg.cli.query_cmd:query",
     "spool": "provml_kg.cli.spool_cmd:spool",
+    "prov": "provml_kg.cli.prov_cmd:prov",
     "validate": "provml_kg.cli.validate_cmd:validate",
 }
 
