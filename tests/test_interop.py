@@ -160,3 +160,29 @@ def test_imported_graph_is_listed_like_a_workflow(tmp_path: Path) -> None:
         kg.store.extend(interop.import_prov_rdf(FOREIGN_TTL, "ttl", name="lab-notebook"))
         assert "lab-notebook" in kg.workflows()
         assert isinstance(next(iter(kg.store)).graph_name, NamedNode)
+
+
+# ---------------------------------------------------------------- the CLI verb
+def test_cli_prov_export_and_import(lifecycle_events: list[dict[str, Any]], tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from provml_kg.cli import main
+    from provml_kg.store import KnowledgeGraph
+
+    path = tmp_path / "store"
+    with KnowledgeGraph(path) as kg:
+        kg.ingest_events(lifecycle_events)
+    out = tmp_path / "training.json"
+    assert main(["prov", "export", "wf-training", "--store", str(path), "-o", str(out)]) == 0
+    doc = pm.ProvDocument.deserialize(content=out.read_text(), format="json")
+    assert len(records(doc, pm.ProvActivity)) == 8
+    assert main(["prov", "export", "wf-qc", "-f", "provn", "--store", str(path)]) == 0
+    assert "activity(id:execution/wf-qc/stats-1" in capsys.readouterr().out
+    assert main(["prov", "export", "nope", "--store", str(path)]) == 2
+    foreign = tmp_path / "foreign.ttl"
+    foreign.write_text(FOREIGN_TTL)
+    assert main(["prov", "import", str(foreign), "--name", "lab", "--store", str(path)]) == 0
+    assert "into https://w3id.org/provml/id/graph/lab" in capsys.readouterr().out
+    with KnowledgeGraph(path, read_only=True) as kg:
+        assert "lab" in kg.workflows()
+        assert rows(kg.store, "SELECT ?a WHERE { ?a prov:used <http://example.org/lab#cleaned> }"
+                    ) == [("http://example.org/lab#cleaning",)]
