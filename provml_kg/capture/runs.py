@@ -73,6 +73,9 @@ class Execution:
         self.workflow = workflow
         self.id = id
         self.parent = parent
+        # the hot path's collaborators, bound once (the workflow binds its own after its pipe)
+        self._names: set[str] = workflow._names
+        self._put: Callable[[Any], None] = getattr(workflow, "_put", None)  # type: ignore[assignment]
         self._token: Token[Execution | None] | None = None
         self._ended = False
         # sections opened by sections()/epochs(): an exception in the loop body never reaches
@@ -93,15 +96,14 @@ class Execution:
         """
         if type(value) is not float and type(value) is not int:
             value = _bad_metric(name, value)
-        wf = self.workflow
-        if name not in wf._names:
-            wf._check_name(name)
+        if name not in self._names:
+            self.workflow._check_name(name)
         if step is not None and (type(step) is not int or step < 0):
             raise EventValidationError(f"metric {name!r} step: got {step!r}; expected an integer >= 0")
         if model is None and data is None and procedure is None:
-            wf._put((_time(), self.id, name, value, step))
+            self._put((_time(), self.id, name, value, step))
         else:
-            wf._emit("metric", {"exec": self.id, "name": name, "value": value, "step": step,
+            self.workflow._emit("metric", {"exec": self.id, "name": name, "value": value, "step": step,
                                 "model": model, "data": data, "procedure": procedure})
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
