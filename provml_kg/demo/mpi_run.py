@@ -16,7 +16,7 @@ from typing import Any
 
 from rich.console import Console
 
-from provml_kg.demo.config import DemoConfig, QuietSteps
+from provml_kg.demo.config import DemoConfig
 from provml_kg.demo.curation import curate
 from provml_kg.demo.knowledge import build_knowledge
 from provml_kg.demo.learning import RunResult, best_run, train_and_evaluate
@@ -58,54 +58,73 @@ def search(cfg: DemoConfig, comm: Any, sets: Any) -> tuple[str, list[RunResult]]
     return wf.id, [run for part in gathered for run in part]
 
 
+def mpi_lifecycle(cfg: DemoConfig, comm: Any) -> LifecycleResult | None:
+    """The lifecycle on every rank of ``comm``: rank 0 curates, prepares, gathers and runs
+    production; every rank searches. Returns the result on rank 0, None elsewhere."""
+    rank = comm.Get_rank()
+    if rank != 0:
+        sets = comm.bcast(None, root=0)
+        search(cfg, comm, sets)
+        comm.Barrier()
+        return None
+    cfg.workdir.mkdir(parents=True, exist_ok=True)
+    seconds: dict[str, float] = {}
+    training_specs, production_spec = cfg.cubes()
+    tick = time.perf_counter()
+    curated = curate(cfg, training_specs + [production_spec])
+    sets = prepare(cfg, curated[:-1])
+    seconds["curation+preparation"] = time.perf_counter() - tick
+    comm.bcast(sets, root=0)
+    tick = time.perf_counter()
+    wf_id, runs = search(cfg, comm, sets)
+    comm.Barrier()  # every rank has closed (flushed) its part of the workflow
+    seconds["search"] = time.perf_counter() - tick
+    best = best_run(runs)
+    tick = time.perf_counter()
+    production = interpret(cfg, curated[-1], best)
+    seconds["production"] = time.perf_counter() - tick
+    return LifecycleResult(curated[:-1], curated[-1], sets, runs, best, production,
+                           workflow_ids=[wf_id], seconds=seconds)
+
+
+def mpi_world() -> Any:
+    """``MPI.COMM_WORLD``.
+
+    Raises:
+        CaptureError: mpi4py is not installed.
+    """
+    try:
+        from mpi4py import MPI
+    except ImportError as missing:
+        raise CaptureError(f"--mpi needs mpi4py ({missing}); pip install mpi4py mpich") from None
+    return MPI.COMM_WORLD
+
+
 def run_mpi_demo(store: Path, workdir: Path | None = None, *, scale: int = 1, seed: int = 0,
                  console: Console | None = None, comm: Any = None) -> DemoOutcome | None:
-    """Run the MPI demo on this rank; rank 0 returns the outcome, other ranks None.
+    """Run the MPI demo on this rank; rank 0 ingests, validates, prints and returns the
+    outcome, other ranks return None.
 
     Raises:
         CaptureError: mpi4py is not installed.
         InputError: bad ``scale`` or store path.
     """
-    if comm is None:
-        try:
-            from mpi4py import MPI
-        except ImportError as missing:
-            raise CaptureError(f"--mpi needs mpi4py ({missing}); pip install mpi4py mpich") from None
-        comm = MPI.COMM_WORLD
+    comm = comm if comm is not None else mpi_world()
     rank = comm.Get_rank()
     workdir = Path(workdir) if workdir is not None else default_workdir(store)
     spool_dir = comm.bcast(run_spool_dir(workdir) if rank == 0 else None, root=0)
+    if rank != 0:
+        mpi_lifecycle(DemoConfig(workdir, scale=scale, seed=seed, spool_dir=spool_dir), comm)
+        return None
     started = time.perf_counter()
     console = console or Console()
-    if rank != 0:
-        cfg = DemoConfig(workdir, scale=scale, seed=seed, spool_dir=spool_dir, steps=QuietSteps())
-        sets = comm.bcast(None, root=0)
-        search(cfg, comm, sets)
-        comm.Barrier()
-        return None
     console.print(f"[bold]provml demo --mpi[/]: hyperparameter search on {comm.Get_size()} ranks "
                   f"(scale {scale}), data in {workdir}, knowledge graph in {store}")
     with progress_bars(console) as progress:
         cfg = DemoConfig(workdir, scale=scale, seed=seed, spool_dir=spool_dir,
                          steps=RichSteps(progress))
-        workdir.mkdir(parents=True, exist_ok=True)
-        seconds: dict[str, float] = {}
-        training_specs, production_spec = cfg.cubes()
-        tick = time.perf_counter()
-        curated = curate(cfg, training_specs + [production_spec])
-        sets = prepare(cfg, curated[:-1])
-        seconds["curation+preparation"] = time.perf_counter() - tick
-        comm.bcast(sets, root=0)
-        tick = time.perf_counter()
-        wf_id, runs = search(cfg, comm, sets)
-        comm.Barrier()  # every rank has closed (flushed) its part of the workflow
-        seconds["search"] = time.perf_counter() - tick
-        best = best_run(runs)
-        tick = time.perf_counter()
-        production = interpret(cfg, curated[-1], best)
-        seconds["production"] = time.perf_counter() - tick
-        result = LifecycleResult(curated[:-1], curated[-1], sets, runs, best, production,
-                                 workflow_ids=[wf_id], seconds=seconds)
+        result = mpi_lifecycle(cfg, comm)
+        assert result is not None
         knowledge = build_knowledge(Path(store), cfg, result)
     total = time.perf_counter() - started
     print_summary(console, result, knowledge, total)

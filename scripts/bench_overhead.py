@@ -1,0 +1,113 @@
+"""Overhead of provenance capture on the demo lifecycle, at 1, 2 and 4 MPI ranks.
+
+The same lifecycle (curation, preparation, a hyperparameter search across the ranks,
+production) runs with capture off (every capture call an empty method,
+:class:`provml_kg.demo.nocapture.NullWorkflow`) and on (the real capture library writing
+fsync'ed JSON Lines spools), interleaved off/on/off/on... so drift on a shared machine hits
+both alike. Each run is a fresh ``mpiexec -n N`` job; the time is rank 0's wall-clock time of
+the lifecycle (after a barrier), without process start-up and without ingest (which runs
+later, in another process). BLAS threads are pinned to 1 per rank.
+
+    .venv/bin/python scripts/bench_overhead.py                      # scale 1, 5 pairs, 1/2/4 ranks
+    .venv/bin/python scripts/bench_overhead.py --repeats 3 --ranks 1,2 --json overhead.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def worker(scale: int, capture: bool, workdir: Path) -> None:
+    """One MPI job: run the lifecycle, print rank 0's timing and event count as JSON."""
+    from provml_kg.demo.config import DemoConfig
+    from provml_kg.demo.mpi_run import mpi_lifecycle, mpi_world
+
+    comm = mpi_world()
+    cfg = DemoConfig(workdir, scale=scale, capture=capture, spool_dir=workdir / "spool")
+    comm.Barrier()
+    started = time.perf_counter()
+    result = mpi_lifecycle(cfg, comm)
+    seconds = time.perf_counter() - started
+    if result is not None:
+        events = sum(sum(1 for _ in p.open("rb")) for p in (workdir / "spool").glob("*.jsonl"))
+        print(json.dumps({"seconds": seconds, "events": events, "ranks": comm.Get_size()}))
+
+
+def run_job(ranks: int, scale: int, capture: bool) -> dict[str, float]:
+    """Start one ``mpiexec -n ranks`` worker job and return its JSON line."""
+    mpiexec = Path(sys.executable).parent / "mpiexec"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
+    with tempfile.TemporaryDirectory(prefix="provml-bench-") as tmp:
+        done = subprocess.run([str(mpiexec), "-n", str(ranks), sys.executable, __file__, "--worker",
+                               "--scale", str(scale), "--capture", "on" if capture else "off",
+                               "--workdir", tmp], capture_output=True, text=True, env=env,
+                              check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"worker failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=1, help="demo scale (default 1)")
+    parser.add_argument("--repeats", type=int, default=5, help="off/on pairs per rank count")
+    parser.add_argument("--ranks", default="1,2,4", help="comma-separated rank counts")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--capture", choices=("on", "off"), default="on", help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.scale, args.capture == "on", args.workdir)
+        return
+
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = []
+    for ranks in [int(r) for r in args.ranks.split(",")]:
+        off: list[float] = []
+        on: list[float] = []
+        events = 0
+        for _ in range(args.repeats):
+            off.append(run_job(ranks, args.scale, False)["seconds"])
+            measured = run_job(ranks, args.scale, True)
+            on.append(measured["seconds"])
+            events = int(measured["events"])
+        median_off, median_on = statistics.median(off), statistics.median(on)
+        # pairwise: each "on" run against the "off" run just before it
+        paired = statistics.median((b - a) / a for a, b in zip(off, on))
+        rows.append({"ranks": ranks, "scale": args.scale, "repeats": args.repeats,
+                     "off_median_s": median_off, "on_median_s": median_on,
+                     "off_min_s": min(off), "on_min_s": min(on),
+                     "overhead_median_pct": 100 * (median_on - median_off) / median_off,
+                     "overhead_min_pct": 100 * (min(on) - min(off)) / min(off),
+                     "overhead_paired_pct": 100 * paired,
+                     "events": events, "events_per_rank_per_s": events / ranks / median_on})
+    table = Table(title=f"Capture overhead on the demo lifecycle (scale {args.scale}, "
+                        f"{args.repeats} interleaved off/on pairs, {os.cpu_count()} cores)")
+    for column in ("ranks", "off median s", "on median s", "ratio on/off", "overhead median",
+                   "overhead min-min", "overhead paired", "events", "events/rank/s"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(str(row["ranks"]), f"{row['off_median_s']:.3f}", f"{row['on_median_s']:.3f}",
+                      f"{row['on_median_s'] / row['off_median_s']:.4f}",
+                      f"{row['overhead_median_pct']:+.2f}%", f"{row['overhead_min_pct']:+.2f}%",
+                      f"{row['overhead_paired_pct']:+.2f}%", str(row["events"]),
+                      f"{row['events_per_rank_per_s']:.0f}")
+    Console().print(table)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
