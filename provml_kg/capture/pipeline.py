@@ -94,7 +94,10 @@ class Pipeline:
         if self._when_full == "raise":
             raise CaptureError(f"capture buffer full ({self._max_buffer} events waiting) and "
                                "when_full='raise'; raise max_buffer or use when_full='block'")
-        while len(self._buf) >= self._max_buffer:
+        # wait until half the buffer is free, not just one slot: a caller let go at every
+        # freed slot would pay a thread hand-off per event while the flusher catches up
+        low_water = self._max_buffer // 2
+        while len(self._buf) > low_water:
             if self._error is not None:
                 raise CaptureError(f"capture buffer full and the sink is failing: {self._error}")
             self._drained.clear()
