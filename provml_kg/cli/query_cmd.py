@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from provml_kg.errors import InputError, StoreError
+from provml_kg.cli.options import store_option
+from provml_kg.errors import InputError
 
 OUTPUT_FORMATS = ("table", "json", "csv", "tsv")
 
@@ -31,55 +32,36 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     return params
 
 
-def open_read_only(path: Path) -> Any:
-    """Open the on-disk store at ``path`` read-only (works while another process ingests).
-
-    Raises:
-        InputError: nothing is at ``path``.
-        StoreError: the store cannot be opened.
-    """
-    from pyoxigraph import Store
-
-    if not path.is_dir():
-        raise InputError(f"--store {str(path)!r}: no store there; ingest events first "
-                         "(provml ingest) or give the folder of an existing store")
-    try:
-        return Store.read_only(str(path))
-    except OSError as failed:
-        raise StoreError(f"cannot open the store at {str(path)!r} read-only: {failed}") from None
-
-
-def _store_option(function: Any) -> Any:
-    try:
-        from provml_kg.cli.options import store_option
-    except ImportError:  # pragma: no cover - until the shared option lands
-        return click.option("--store", "store", type=click.Path(path_type=Path),
-                            default=Path(".provml/store"), show_default=True,
-                            help="Folder of the on-disk knowledge-graph store.")(function)
-    return store_option(function)
-
-
 @click.command()
 @click.argument("name")
 @click.option("-p", "--param", "pairs", multiple=True, metavar="KEY=VALUE",
               help="A query parameter; repeat for several. `provml queries NAME` lists them.")
 @click.option("-f", "--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table",
               show_default=True, help="table (readable), or SPARQL 1.1 results as json, csv, tsv.")
-@_store_option
-def query(name: str, pairs: tuple[str, ...], fmt: str, store: Any) -> None:
+@store_option
+def query(name: str, pairs: tuple[str, ...], fmt: str, store: Path) -> None:
     """Run the stored query NAME on the knowledge graph (opened read-only).
 
     IRI parameters take a full IRI, a prefixed name (provml:, prov:, mls:...) or id:KIND/KEY
     for an instance of the graph, e.g. -p model=id:entity/mdl-7f3a.
     """
     from provml_kg.queries import get_query
+    from provml_kg.store import KnowledgeGraph
 
     stored = get_query(name)
     substitutions = stored.bind(**parse_params(pairs))
-    target = open_read_only(Path(store)) if isinstance(store, (str, Path)) else store
-    solutions = stored.run_bound(target, substitutions)
+    # read-only: a snapshot that works while another process ingests into the store
+    kg = KnowledgeGraph(store, read_only=True)
+    try:
+        solutions = stored.run_bound(kg, substitutions)
+        _write(stored.title, solutions, fmt)
+    finally:
+        kg.close()
+
+
+def _write(title: str, solutions: Any, fmt: str) -> None:
     if fmt == "table":
-        print_table(stored.title, solutions)
+        print_table(title, solutions)
         return
     from pyoxigraph import QueryResultsFormat
 
