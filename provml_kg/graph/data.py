@@ -11,7 +11,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from provml_kg.errors import EventValidationError
 from provml_kg.graph.iri import (
     XSD_ANYURI, datetime_literal, double_literal, entity, execution, integer_literal, mint,
-    scalar_literal,
+    scalar_literal, shared,
 )
 from provml_kg.graph.nodes import (
     Out, add_derivations, add_named, add_types, add_use_or_generation,
@@ -56,7 +56,7 @@ def metric(e: Mapping[str, Any], g: NamedNode) -> Out:
     wf = e["wf"]
     node = execution(wf, e["exec"])
     me = mint("evaluation", wf, str(e.get("r", 0)), str(e["seq"]))
-    measure = mint("measure", e["name"])
+    measure = shared("measure", e["name"])
     out: Out = [Quad(me, _A, cls, g) for cls in T_EVALUATION]
     out.extend(Quad(measure, _A, cls, g) for cls in T_MEASURE)
     out.append(Quad(measure, LABEL, Literal(e["name"]), g))

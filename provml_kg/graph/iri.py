@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode
@@ -25,7 +26,7 @@ from provml_kg.errors import InputError
 from provml_kg.vocab import XSD
 
 __all__ = [
-    "DATA_BASE", "ONTOLOGY_GRAPH", "mint", "workflow_graph", "execution", "entity",
+    "DATA_BASE", "ONTOLOGY_GRAPH", "mint", "shared", "workflow_graph", "execution", "entity",
     "datetime_literal", "scalar_literal", "double_literal", "integer_literal", "string_literal",
 ]
 
@@ -75,11 +76,15 @@ def mint(kind: str, *keys: str) -> NamedNode:
     return NamedNode(DATA_BASE + path)
 
 
+# Named graphs, executions and shared nodes (measures, plans) recur in every event of a run:
+# memoising these pure functions saves re-validating the same IRI thousands of times.
+@lru_cache(maxsize=4096)
 def workflow_graph(wf: str) -> NamedNode:
     """Return the named graph that holds the provenance of workflow execution ``wf``."""
     return mint("graph", wf)
 
 
+@lru_cache(maxsize=4096)
 def execution(wf: str, exec_id: str) -> NamedNode:
     """Return the IRI of execution ``exec_id`` of workflow execution ``wf``.
 
@@ -88,6 +93,12 @@ def execution(wf: str, exec_id: str) -> NamedNode:
     if exec_id == wf:
         return mint("workflow-execution", wf)
     return mint("execution", wf, exec_id)
+
+
+@lru_cache(maxsize=4096)
+def shared(kind: str, *keys: str) -> NamedNode:
+    """:func:`mint`, memoised: for nodes that recur across events (measures, plans, roles)."""
+    return mint(kind, *keys)
 
 
 def entity(entity_id: str) -> NamedNode:

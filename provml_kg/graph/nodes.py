@@ -9,7 +9,7 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, Quad
 
 from provml_kg.graph.iri import (
-    datetime_literal, entity, execution, integer_literal, mint, scalar_literal,
+    datetime_literal, entity, execution, integer_literal, mint, scalar_literal, shared,
 )
 from provml_kg.graph.terms import (
     LABEL, M_INPUT, M_OUTPUT, M_SPEC, M_VALUE, P_ACTIVITY, P_ATTIME, P_DERIVED, P_END,
@@ -93,7 +93,7 @@ def add_attribute_values(out: Out, wf: str, exec_id: str, node: NamedNode, plan:
 
 def add_role(out: Out, name: str, g: NamedNode) -> NamedNode:
     """A prov:Role called ``name``; returns its IRI."""
-    role = mint("role", name)
+    role = shared("role", name)
     add_named(out, role, T_ROLE, name, g)
     return role
 
