@@ -324,3 +324,13 @@ def test_unended_workflow_is_finished_at_exit(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
     events = run_events(tmp_path)
     assert [e["k"] for e in events] == ["workflow_start", "metric", "workflow_end"]
+
+
+def test_in_process_sink_builds_the_knowledge_graph() -> None:
+    from provml_kg.store import KnowledgeGraph
+    kg = KnowledgeGraph()
+    with capture.workflow("in-process", sink=kg.ingest_events, mpi=False) as wf:
+        with wf.training("fit") as tr:
+            tr.log_metric("loss", 0.5)
+    assert kg.workflows() == [wf.id]
+    assert bool(kg.query("ASK { ?x ?p 0.5 }")) or bool(kg.query('ASK { ?x ?p "0.5"^^<http://www.w3.org/2001/XMLSchema#double> }'))
