@@ -48,8 +48,12 @@ def demo(store: Path, workdir: Path | None, scale: int, seed: int, mpi: bool, se
 
 
 def _serve(store: Path, port: int) -> None:
-    try:
-        from provml_kg.server import serve_store  # type: ignore[attr-defined]
-    except ImportError as missing:
-        raise ProvmlError(f"--serve needs the endpoint (provml_kg.server): {missing}") from None
-    serve_store(store, port=port)
+    """Hand over to the ``serve`` verb on the demo's store (it prints its URL and blocks)."""
+    from provml_kg.cli import COMMANDS, cli
+
+    if "serve" not in COMMANDS:
+        raise ProvmlError("--serve needs the `provml serve` endpoint, which this installation "
+                          "lacks; query the store with `provml query` instead")
+    click.echo(f"serving the demo store on http://127.0.0.1:{port}/ (SPARQL at /sparql); "
+               "Ctrl-C stops it")
+    cli.main(args=["serve", "--store", str(store), "--port", str(port)], standalone_mode=False)
