@@ -166,3 +166,52 @@ def lifecycle_ids() -> dict[str, str]:
 def lifecycle_events() -> list[dict[str, Any]]:
     """A small complete lifecycle as validated event dicts (see the comment above)."""
     return _lifecycle_events()
+
+
+# ---------------------------------------------------------------- captured_events (graph engineer)
+def _captured_events() -> list[dict[str, Any]]:
+    """A lifecycle recorded through the capture API (in-process sink, no MPI, no files)."""
+    import numpy as np
+
+    from provml_kg import capture
+
+    got: list[dict[str, Any]] = []
+    store = capture.DataStore(id="seismic-fs", type="filesystem", uri="file:///data/seismic")
+    X = np.arange(40, dtype=float).reshape(10, 4)
+    with capture.workflow("captured-curation", id="cap-curation", study="fault-detection",
+                          persona={"name": "bruno", "role": "domain scientist"},
+                          sink=got.extend, mpi=False,
+                          spec=[{"name": "normalise", "type": "transformation"}]) as wf:
+        cube = wf.domain_ref(store=store, identifier="raw/f3_a.segy",
+                             attributes={"inline_min": 100})
+        with wf.task("normalise", params={"method": "zscore"}) as t:
+            raw = t.used(X, name="patches", derived_from=[cube])
+            data = t.generated((X - X.mean()) / X.std(), name="patches-normalised",
+                               derived_from=[raw])
+        try:
+            with wf.task("deduplicate"):
+                raise ValueError("duplicate trace ids")
+        except ValueError:
+            pass
+    with capture.workflow("captured-training", id="cap-training", study="fault-detection",
+                          experiment="mlp-baseline", persona="ana", sink=got.extend,
+                          mpi=False) as wf:
+        with wf.training("train-mlp", algorithm="multilayer perceptron",
+                         task="classification") as tr:
+            tr.log_params({"lr": 1e-3, "epochs": 2})
+            tr.log_params({"hidden": 64}, scope="model")
+            tr.used(name="patches-normalised", id=data)
+            for ep in tr.epochs(2):
+                ep.log_metric("loss", 1.0 / (ep.index + 1), step=ep.index)
+            model = tr.log_model({"weights": [1, 2, 3]}, name="mlp", framework="numpy")
+        with wf.evaluation("evaluate-mlp") as ev:
+            ev.used(name="mlp", type="model", id=model)
+            ev.log_metric("accuracy", 0.9, model=model, procedure="holdout")
+            ev.log_metric("f1", float("nan"), model=model)
+    return got
+
+
+@pytest.fixture
+def captured_events() -> list[dict[str, Any]]:
+    """Events of a short lifecycle recorded through ``provml_kg.capture`` (see the function)."""
+    return _captured_events()

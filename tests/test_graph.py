@@ -375,3 +375,17 @@ def test_replay_and_batching_give_the_same_graph(lifecycle_events: list[dict[str
 def test_scoped_updates_refuse_foreign_graphs() -> None:
     with pytest.raises(InputError, match="workflow_graph"):
         graph.materialisation_updates(NamedNode("http://example.org/g"))
+
+
+# ---------------------------------------------------------------- events from the capture API
+def test_capture_api_events_give_lineage_across_workflows(
+        captured_events: list[dict[str, Any]]) -> None:
+    store = graph.build_graph(captured_events)
+    rows = select(store, """SELECT DISTINCT ?id WHERE { ?m a provml:Model ;
+        prov:wasDerivedFrom+ ?raw . ?raw a provml:DataReference ; provml:dataIdentifier ?id }""")
+    assert rows == [("raw/f3_a.segy",)]
+    assert ask(store, f"{execution('cap-training', 'cap-training')} prov:wasInformedBy "
+                      f"{execution('cap-curation', 'cap-curation')}")
+    assert ask(store, "?x a provml:DataTransformationExecution ; provml:status 'failed' ; "
+                      "provml:errorType 'ValueError'")
+    assert ask(store, "?e a mls:ModelEvaluation ; mls:hasValue 'NaN'^^xsd:double")

@@ -189,3 +189,8 @@ def test_cli_validate_store(lifecycle_events: list[dict[str, Any]], tmp_path: Pa
     assert main(["validate", "--store", str(path)]) == 0
     assert main(["validate", "--store", str(path), "--workflow", "wf-qc"]) == 0
     assert main(["validate", "--store", str(tmp_path / "none")]) == 2
+
+
+def test_graphs_built_by_the_capture_api_conform(captured_events: list[dict[str, Any]]) -> None:
+    report = validate(graph.build_graph(captured_events))
+    assert report.conforms, report.violations
