@@ -389,3 +389,16 @@ def test_capture_api_events_give_lineage_across_workflows(
     assert ask(store, "?x a provml:DataTransformationExecution ; provml:status 'failed' ; "
                       "provml:errorType 'ValueError'")
     assert ask(store, "?e a mls:ModelEvaluation ; mls:hasValue 'NaN'^^xsd:double")
+
+
+def test_scoped_updates_stay_in_their_graph(lifecycle_events: list[dict[str, Any]]) -> None:
+    store = Store()
+    store.extend(graph.events_to_quads(lifecycle_events))
+    before = set(store)
+    for text, _ in graph.materialisation_updates(workflow_graph("wf-curation")):
+        store.update(text)
+    added = set(store) - before
+    assert any(q.predicate == PROVML.transformationOf for q in added)
+    outside = {q for q in added if q.graph_name != workflow_graph("wf-curation")}
+    assert outside and {q.predicate for q in outside} == {PROV.wasInformedBy}  # cross-graph op
+    assert not any(q.predicate == PROV.startedAtTime for q in outside)
