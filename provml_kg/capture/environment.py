@@ -97,14 +97,16 @@ def environment(info: MpiInfo, device: str | None = None) -> dict[str, Any]:
     packages: dict[str, str] = {}
     for module, dist in _PACKAGES.items():
         if module in sys.modules:
-            try:
-                packages[dist] = importlib.metadata.version(dist)
-            except importlib.metadata.PackageNotFoundError:
-                pass
-    try:
-        packages["provml-kg"] = importlib.metadata.version("provml-kg")
-    except importlib.metadata.PackageNotFoundError:
-        pass
+            # the module's own __version__ is free; reading the distribution's metadata costs ms
+            version = getattr(sys.modules[module], "__version__", None)
+            if not isinstance(version, str):
+                try:
+                    version = importlib.metadata.version(dist)
+                except importlib.metadata.PackageNotFoundError:
+                    continue
+            packages[dist] = version
+    from provml_kg import __version__
+    packages["provml-kg"] = __version__
     return {"host": socket.gethostname() or "unknown", "rank": info.rank, "size": info.size,
             "device": device or detect_device(), "python": platform.python_version(),
             "platform": platform.platform(), "pid": os.getpid(), "packages": packages}
