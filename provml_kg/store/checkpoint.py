@@ -125,9 +125,9 @@ class Checkpoint:
             raise StoreError(f"cannot write the ingest checkpoint {self.path}: {bad}") from None
 
 
-def read_lines(file: Path, start: Position) -> Iterator[tuple[dict[str, Any], int, int]]:
-    """Yield ``(event, end offset, line number)`` for each complete JSON line of a spool file
-    from ``start``.
+def read_lines(file: Path, start: Position) -> Iterator[tuple[dict[str, Any] | None, int, int]]:
+    """Yield ``(event, end offset, line number)`` for each complete line of a spool file from
+    ``start``; ``event`` is ``None`` for a blank or skipped line.
 
     An unparseable complete line is skipped with a :class:`TornLineWarning`; an unterminated last
     line (a torn write, or a line still being written) is left unread, so its offset is never
@@ -151,6 +151,7 @@ def read_lines(file: Path, start: Position) -> Iterator[tuple[dict[str, Any], in
             offset += len(raw)
             number += 1
             if not raw.strip():
+                yield None, offset, number
                 continue
             try:
                 event = json.loads(raw)
@@ -159,5 +160,6 @@ def read_lines(file: Path, start: Position) -> Iterator[tuple[dict[str, Any], in
             except ValueError:
                 warnings.warn(f"{file}:{number}: skipped unparseable line ({len(raw)} bytes, "
                               f"{raw[:60]!r}...)", TornLineWarning, stacklevel=2)
+                yield None, offset, number
                 continue
             yield event, offset, number

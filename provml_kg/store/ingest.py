@@ -60,13 +60,16 @@ class IngestReport:
 
 @dataclass
 class Batch:
-    """A batch of quads, the workflows its events belong to, and (for spools) the checkpoint
-    positions reached once it is durable."""
+    """A batch of quads (or of quads already serialised as N-Quads: ``nquads`` with
+    ``quad_count`` of them), the workflows its events belong to, and (for spools) the
+    checkpoint positions reached once it is durable."""
 
     quads: list[Quad]
     workflows: set[str]
     events: int
     positions: list[tuple[Path, Position]] = field(default_factory=list)
+    nquads: bytes | None = None
+    quad_count: int = 0
 
 
 def _quads_of(event: Mapping[str, Any], to_quads: Mapper, validate: bool, where: str) -> Iterable[Quad]:
@@ -151,6 +154,12 @@ def spool_batches(files: list[Path], to_quads: Mapper, start_of: Callable[[Path]
         file_workflows = set(start.workflows)
         last = start.offset
         for event, offset, line in read_lines(file, start):
+            if event is None:  # blank or unparseable (warned): step over it
+                position = Position(offset, line, start.head, sorted(file_workflows))
+                if on_bytes is not None:
+                    on_bytes(offset - last)
+                last = offset
+                continue
             try:
                 quads.extend(_quads_of(event, to_quads, validate, f"{file}:{line}"))
             except InputError:

@@ -22,6 +22,7 @@ from provml_kg.errors import InputError, QueryError, StoreError, StoreLockedErro
 from provml_kg.formats import format_for_path, rdf_format
 from provml_kg.graph import ONTOLOGY_GRAPH, event_quads, workflow_graph
 from provml_kg.store.checkpoint import CHECKPOINT_NAME, Checkpoint, Position
+from provml_kg.store.parallel import parallel_spool_batches
 from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, Batch, IngestReport, event_batches,
                                     expand_spool_paths, materialisation_plan, progress_bar,
                                     spool_batches)
@@ -32,6 +33,10 @@ __all__ = ["KnowledgeGraph", "DEFAULT_STORE_PATH", "WRITER_NAME"]
 DEFAULT_STORE_PATH = "provml-store"
 """Where the CLI keeps the store when neither ``--store`` nor ``$PROVML_STORE`` says otherwise
 (relative to the working directory)."""
+
+PARALLEL_BYTES = 16 * 2**20
+"""Spool bytes from which :meth:`KnowledgeGraph.ingest_spool` maps in worker processes by default
+(below it, starting the workers costs more than they save)."""
 
 WRITER_NAME = "provml-writer.json"
 """File in the store directory naming the process that opened it for writing (read when the
@@ -203,7 +208,7 @@ class KnowledgeGraph:
 
     def ingest_spool(self, paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *,
                      progress: bool | None = None, validate: bool = True, resume: bool = True,
-                     batch_quads: int = DEFAULT_BATCH_QUADS) -> IngestReport:
+                     batch_quads: int = DEFAULT_BATCH_QUADS, workers: int | None = None) -> IngestReport:
         """Ingest spool files (``*.spool.jsonl``; a directory means every spool file in it, so
         per-rank spools of MPI runs are merged by workflow).
 
@@ -211,6 +216,10 @@ class KnowledgeGraph:
         quads durable (``resume=False`` re-reads everything, which is harmless but slower). Torn
         or unparseable lines are skipped with a ``TornLineWarning``; an unterminated last line is
         left for a later ingest. ``progress=None`` shows a bar by bytes when stderr is a terminal.
+
+        ``workers`` processes map events to quads in parallel (:mod:`provml_kg.store.parallel`);
+        ``None`` uses one per core when there are at least :data:`PARALLEL_BYTES` to read, ``0``
+        maps in this process.
 
         Raises:
             InputError: a path does not exist or holds no spool file.
@@ -228,10 +237,17 @@ class KnowledgeGraph:
             read += n
             advance(n)
 
+        if workers is None:
+            workers = min(os.cpu_count() or 1, 8) if total >= PARALLEL_BYTES else 0
         with self._lock, progress_bar(total, "ingest spool", progress) as advance:
-            report = self._ingest(spool_batches(files, event_quads, starts.__getitem__,
-                                                batch_quads=batch_quads, validate=validate,
-                                                on_bytes=advance_bytes), len(files))
+            if workers > 0:
+                batches = parallel_spool_batches(files, starts.__getitem__, workers=workers,
+                                                 validate=validate, on_bytes=advance_bytes,
+                                                 chunk_bytes=max(2**16, batch_quads * 4))
+            else:
+                batches = spool_batches(files, event_quads, starts.__getitem__, batch_quads=batch_quads,
+                                        validate=validate, on_bytes=advance_bytes)
+            report = self._ingest(batches, len(files))
         report.bytes = read
         return report
 
@@ -245,11 +261,14 @@ class KnowledgeGraph:
             pending: tuple[Future[None], Batch] | None = None
             try:
                 for batch in batches:
-                    data = serialize(batch.quads, format=RdfFormat.N_QUADS)
+                    if batch.nquads is not None:
+                        data, count = batch.nquads, batch.quad_count
+                    else:
+                        data, count = serialize(batch.quads, format=RdfFormat.N_QUADS), len(batch.quads)
                     report.events += batch.events
-                    report.quads += len(batch.quads)
+                    report.quads += count
                     touched |= batch.workflows
-                    batch.quads = []
+                    batch.quads, batch.nquads = [], None
                     if pending is not None:
                         previous, pending = pending, None
                         self._commit(*previous)
