@@ -89,11 +89,12 @@ WHERE {
              OPTIONAL { ?rx provml:errorMessage ?message } }
 }""", True),
     ("""# what an execution generated was derived from the data it used (parameter and
-# hyperparameter values configure the execution: they stay prov:used, not derivation sources)
+# hyperparameter values configure the execution: they stay prov:used, not derivation sources;
+# prov:used comes first: Oxigraph joins in the written order and metrics make wasGeneratedBy big)
 INSERT { GRAPH ?g { ?out prov:wasDerivedFrom ?in } }
 WHERE {
   #SCOPE
-  GRAPH ?g { ?out prov:wasGeneratedBy ?x . ?x prov:used ?in . FILTER (?out != ?in)
+  GRAPH ?g { ?x prov:used ?in . ?out prov:wasGeneratedBy ?x . FILTER (?out != ?in)
              FILTER NOT EXISTS { ?in a provml:AttributeValue }
              FILTER NOT EXISTS { ?in a mls:HyperParameterSetting } }
 }""", True),
