@@ -35,7 +35,7 @@ def search(cfg: DemoConfig, comm: Any, sets: Any) -> tuple[str, list[RunResult]]
     """Every rank: train its share of the variants inside the shared workflow execution.
 
     Returns:
-        The workflow id and, on rank 0, every rank's results (other ranks: their own).
+        The workflow id and this rank's results (:func:`gather` collects them on rank 0).
     """
     rank, size = comm.Get_rank(), comm.Get_size()
     variants = cfg.variants()
@@ -52,10 +52,13 @@ def search(cfg: DemoConfig, comm: Any, sets: Any) -> tuple[str, list[RunResult]]
             model_id, path, validation, test = train_and_evaluate(wf, variant, sets, cfg)
             mine.append(RunResult(variant, wf.id, model_id, path, validation, test, rank=rank))
             cfg.steps.advance("search (rank 0)")
-    gathered = comm.gather(mine, root=0)
-    if rank != 0:
-        return wf.id, mine
-    return wf.id, [run for part in gathered for run in part]
+    return wf.id, mine
+
+
+def gather(comm: Any, mine: list[RunResult]) -> list[RunResult]:
+    """Every rank's results on rank 0 (an empty list elsewhere)."""
+    parts = comm.gather(mine, root=0)
+    return [run for part in parts for run in part] if parts is not None else []
 
 
 def mpi_lifecycle(cfg: DemoConfig, comm: Any) -> LifecycleResult | None:
@@ -64,7 +67,7 @@ def mpi_lifecycle(cfg: DemoConfig, comm: Any) -> LifecycleResult | None:
     rank = comm.Get_rank()
     if rank != 0:
         sets = comm.bcast(None, root=0)
-        search(cfg, comm, sets)
+        gather(comm, search(cfg, comm, sets)[1])
         comm.Barrier()
         return None
     cfg.workdir.mkdir(parents=True, exist_ok=True)
@@ -76,7 +79,8 @@ def mpi_lifecycle(cfg: DemoConfig, comm: Any) -> LifecycleResult | None:
     seconds["curation+preparation"] = time.perf_counter() - tick
     comm.bcast(sets, root=0)
     tick = time.perf_counter()
-    wf_id, runs = search(cfg, comm, sets)
+    wf_id, mine = search(cfg, comm, sets)
+    runs = gather(comm, mine)
     comm.Barrier()  # every rank has closed (flushed) its part of the workflow
     seconds["search"] = time.perf_counter() - tick
     best = best_run(runs)
