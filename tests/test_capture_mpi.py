@@ -30,7 +30,8 @@ def test_two_ranks_share_one_workflow_and_write_their_own_spools(tmp_path: Path)
     script.write_text(SCRIPT)
     spool = tmp_path / "spool"
     done = subprocess.run([str(MPIEXEC), "-n", "2", sys.executable, str(script), str(spool)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     printed = sorted(line.split() for line in done.stdout.splitlines())
     assert [p[:2] for p in printed] == [["0", "2"], ["1", "2"]]
