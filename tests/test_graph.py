@@ -402,3 +402,14 @@ def test_scoped_updates_stay_in_their_graph(lifecycle_events: list[dict[str, Any
     outside = {q for q in added if q.graph_name != workflow_graph("wf-curation")}
     assert outside and {q.predicate for q in outside} == {PROV.wasInformedBy}  # cross-graph op
     assert not any(q.predicate == PROV.startedAtTime for q in outside)
+
+
+def test_null_optional_fields_are_left_out() -> None:
+    start = {"v": 1, "k": "workflow_start", "wf": "w1", "t": 0.0, "r": None, "seq": 0,
+             "name": "wf", "study": None, "persona": None,
+             "env": {"host": "h", "rank": 0, "size": None, "device": None}}
+    quads = graph.event_quads(start)
+    literals = [q.object for q in quads if isinstance(q.object, Literal)]
+    assert all(lit.value != "None" for lit in literals)
+    assert Literal("1", datatype=XSD.integer) in literals  # mpiSize defaults to 1
+    assert graph.event_quads(metric(step=None, model=None)) == graph.event_quads(metric())

@@ -24,7 +24,7 @@ from provml_kg.graph.terms import (
 def workflow_start(e: Mapping[str, Any], g: NamedNode) -> Out:
     """A workflow execution (one rank) started: execution, rank activity, plan, agents, spec."""
     out: Out = []
-    wf, rank = e["wf"], e.get("r", 0)
+    wf, rank = e["wf"], e.get("r") or 0
     w = execution(wf, wf)
     plan = mint("workflow", e["name"])
     rx = mint("rank-execution", wf, str(rank))
@@ -75,7 +75,7 @@ def workflow_start(e: Mapping[str, Any], g: NamedNode) -> Out:
             out.append(Quad(act, X_RANON, machine, g))
             out.append(Quad(act, P_ASSOC, machine, g))
         out.append(Quad(rx, X_HOST, Literal(host), g))
-        out.append(Quad(w, X_SIZE, integer_literal(env.get("size", 1)), g))
+        out.append(Quad(w, X_SIZE, integer_literal(env.get("size") or 1), g))
         if env.get("device"):
             out.append(Quad(rx, X_DEVICE, Literal(env["device"]), g))
         if env.get("python"):
@@ -117,7 +117,7 @@ def workflow_start(e: Mapping[str, Any], g: NamedNode) -> Out:
 def workflow_end(e: Mapping[str, Any], g: NamedNode) -> Out:
     """One rank of a workflow execution ended (the workflow summary is materialised)."""
     out: Out = []
-    add_end(out, e, mint("rank-execution", e["wf"], str(e.get("r", 0))), g)
+    add_end(out, e, mint("rank-execution", e["wf"], str(e.get("r") or 0)), g)
     return out
 
 

@@ -55,7 +55,7 @@ def metric(e: Mapping[str, Any], g: NamedNode) -> Out:
     """One metric value: a ModelEvaluation specified by its EvaluationMeasure."""
     wf = e["wf"]
     node = execution(wf, e["exec"])
-    me = mint("evaluation", wf, str(e.get("r", 0)), str(e["seq"]))
+    me = mint("evaluation", wf, str(e.get("r") or 0), str(e["seq"]))
     measure = shared("measure", e["name"])
     out: Out = [Quad(me, _A, cls, g) for cls in T_EVALUATION]
     out.extend(Quad(measure, _A, cls, g) for cls in T_MEASURE)

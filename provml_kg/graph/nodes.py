@@ -66,7 +66,7 @@ def add_start(out: Out, e: Mapping[str, Any], node: NamedNode, plan: NamedNode, 
     """The common part of task, stage and section starts."""
     out.append(Quad(node, P_START, datetime_literal(e["t"]), g))
     out.append(Quad(node, X_PLAN, plan, g))
-    out.append(Quad(node, X_RANK, integer_literal(e.get("r", 0)), g))
+    out.append(Quad(node, X_RANK, integer_literal(e.get("r") or 0), g))
     out.append(Quad(node, X_PARTOF, execution(wf, e.get("parent") or wf), g))
     assoc = mint("association", wf, exec_id, "plan")
     out.append(Quad(node, P_QASSOC, assoc, g))
