@@ -31,6 +31,7 @@ from provml_kg.errors import InputError, RemoteStoreError
 from provml_kg.formats import format_for_path, rdf_format
 from provml_kg.graph import ONTOLOGY_GRAPH, event_quads, workflow_graph
 from provml_kg.store.checkpoint import Checkpoint
+from provml_kg.store.rdfio import PREFIXED_FORMATS, read_rdf
 from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, Batch, IngestReport, event_batches,
                                     expand_spool_paths, materialisation_plan, progress_bar,
                                     spool_batches)
@@ -230,27 +231,8 @@ class RemoteKnowledgeGraph:
             UnknownFormatError: the format is unknown.
             RemoteStoreError: the store refused a request.
         """
-        if (data is None) == (path is None):
-            raise InputError("give exactly one of data and path")
-        if path is not None:
-            fmt = rdf_format(format) if format is not None else format_for_path(path)
-            try:
-                content: bytes | str = Path(path).read_bytes()
-            except OSError as bad:
-                raise InputError(f"cannot read {str(path)!r}: {bad.strerror}") from None
-            where = str(path)
-        else:
-            if format is None:
-                raise InputError("give the format of the data (e.g. format='ttl')")
-            fmt, content, where = rdf_format(format), data, "data"  # type: ignore[assignment]
-        target = NamedNode(graph) if isinstance(graph, str) else graph
-        if target is not None and fmt.supports_datasets:
-            raise InputError(f"{fmt.name} holds named graphs; --graph applies to triple formats only")
-        try:
-            quads = [q if target is None else Quad(q.subject, q.predicate, q.object, target)
-                     for q in parse(content, format=fmt, base_iri=base_iri)]
-        except SyntaxError as bad:
-            raise InputError(f"{where} is not valid {fmt.name}: {bad.msg}") from None
+        rdf = read_rdf(data, path=path, format=format, graph=graph, base_iri=base_iri)
+        quads = rdf.quads()
         self._post_quads(quads)
         return len(quads)
 
@@ -279,7 +261,7 @@ class RemoteKnowledgeGraph:
                 continue
             quads.extend(Quad(t.subject, t.predicate, t.object, graph)
                          for t in parse(response.content, format=RdfFormat.N_TRIPLES))
-        names = prefixes() if fmt in {RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML, RdfFormat.N3} else None
+        names = prefixes() if fmt in PREFIXED_FORMATS else None
         if fmt.supports_datasets:
             data = serialize(quads, format=fmt, prefixes=names)
         else:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Variable
+from pyoxigraph import Literal, NamedNode, Quad, Variable
 
 from provml_kg.capture.spool import TornLineWarning, spool_name
 from provml_kg.errors import (EventValidationError, InputError, QueryError, StoreError,

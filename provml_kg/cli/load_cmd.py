@@ -26,22 +26,13 @@ def load(files: tuple[Path, ...], fmt: str | None, graph: str | None, store: Pat
     Each file is parsed in full first, so a bad file changes nothing; the error names its line
     and column.
     """
-    from pyoxigraph import NamedNode
-
-    from provml_kg.errors import InputError
     from provml_kg.formats import format_for_path, rdf_format
     from provml_kg.store import KnowledgeGraph
 
     formats = {f: rdf_format(fmt) if fmt else format_for_path(f) for f in files}
-    target = None
-    if graph is not None:
-        try:
-            target = NamedNode(graph)
-        except ValueError as bad:
-            raise InputError(f"--graph {graph!r} is not an absolute IRI: {bad}") from None
     remote_kg = open_remote(remote, query_url, update_url, store_url, token)
     opened = remote_kg if remote_kg is not None else KnowledgeGraph(store)
     with opened as kg:
         for file in files:
-            count = kg.load(path=file, format=formats[file], graph=target)
+            count = kg.load(path=file, format=formats[file], graph=graph)
             click.echo(f"loaded {file}: {count} quads ({formats[file].name})")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -15,20 +12,22 @@ from types import TracebackType
 from typing import IO, Any
 from urllib.parse import unquote
 
-from pyoxigraph import (DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, QueryTriples,
+from pyoxigraph import (NamedNode, QueryBoolean, QuerySolutions, QueryTriples,
                         RdfFormat, Store, serialize)
 
-from provml_kg.errors import InputError, QueryError, StoreError, StoreLockedError
+from provml_kg.errors import InputError, QueryError, StoreError
 from provml_kg.formats import format_for_path, rdf_format
 from provml_kg.graph import ONTOLOGY_GRAPH, event_quads, workflow_graph
 from provml_kg.store.checkpoint import CHECKPOINT_NAME, Checkpoint, Position
+from provml_kg.store.opening import open_store, remove_writer_file, write_writer_file
 from provml_kg.store.parallel import parallel_spool_batches
+from provml_kg.store.rdfio import PREFIXED_FORMATS, Source, read_rdf
 from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, Batch, IngestReport, event_batches,
                                     expand_spool_paths, materialisation_plan, progress_bar,
                                     spool_batches)
 from provml_kg.vocab import prefixes
 
-__all__ = ["KnowledgeGraph", "DEFAULT_STORE_PATH", "WRITER_NAME"]
+__all__ = ["KnowledgeGraph", "DEFAULT_STORE_PATH", "PARALLEL_BYTES"]
 
 DEFAULT_STORE_PATH = "provml-store"
 """Where the CLI keeps the store when neither ``--store`` nor ``$PROVML_STORE`` says otherwise
@@ -37,14 +36,6 @@ DEFAULT_STORE_PATH = "provml-store"
 PARALLEL_BYTES = 16 * 2**20
 """Spool bytes from which :meth:`KnowledgeGraph.ingest_spool` maps in worker processes by default
 (below it, starting the workers costs more than they save)."""
-
-WRITER_NAME = "provml-writer.json"
-"""File in the store directory naming the process that opened it for writing (read when the
-store turns out to be locked, to tell the user who holds it)."""
-
-_PREFIXED = {RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML, RdfFormat.N3}
-
-Source = bytes | str | IO[bytes] | IO[str]
 
 
 def _graph_prefix() -> str:
@@ -87,63 +78,12 @@ class KnowledgeGraph:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self._lock = threading.RLock()
-        self._store = self._open()
+        self._store = open_store(self.path, read_only=read_only)
         self._checkpoint = Checkpoint(self.path / CHECKPOINT_NAME if self.path and not read_only else None)
         if self.path is not None and not read_only:
-            self._write_writer_file()
+            write_writer_file(self.path)
 
-    # ------------------------------------------------------------------ opening and closing
-    def _open(self) -> Store:
-        if self.path is None:
-            if self.read_only:
-                raise InputError("read_only=True needs the path of an existing on-disk store")
-            return Store()
-        if self.read_only:
-            if not (self.path / "CURRENT").is_file():
-                raise InputError(
-                    f"no store at {str(self.path)!r}: the directory does not exist or holds no "
-                    "Oxigraph store; create one with `provml ingest` or `provml load`, or pass "
-                    "--store / set PROVML_STORE to an existing store"
-                )
-            try:
-                return Store.read_only(str(self.path))
-            except OSError as bad:
-                raise StoreError(f"cannot open the store {str(self.path)!r} read-only: {bad}") from None
-        if self.path.exists() and not self.path.is_dir():
-            raise InputError(f"store path {str(self.path)!r} is a file; expected a directory")
-        if self.path.is_dir() and any(self.path.iterdir()) and not (self.path / "CURRENT").exists():
-            raise InputError(f"{str(self.path)!r} is a non-empty directory that holds no Oxigraph "
-                             "store; choose another --store path")
-        try:
-            return Store(str(self.path))
-        except OSError as bad:
-            if "lock" in str(bad).lower():
-                raise StoreLockedError(self._locked_message()) from None
-            raise StoreError(f"cannot open the store {str(self.path)!r}: {bad}") from None
-
-    def _locked_message(self) -> str:
-        assert self.path is not None
-        holder = "another process"
-        try:
-            info = json.loads((self.path / WRITER_NAME).read_text("utf-8"))
-            holder = f"process {info['pid']} on {info['host']} ({info['command']}, since {info['since']})"
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        return (f"the store {str(self.path)!r} is locked for writing by {holder}; an on-disk "
-                "store admits one writing process. Stop it, or read a snapshot with "
-                "KnowledgeGraph(path, read_only=True) (as `provml export` does), or send the work to the "
-                "process that owns the store (e.g. `provml serve`)")
-
-    def _write_writer_file(self) -> None:
-        assert self.path is not None
-        info = {"pid": os.getpid(), "host": socket.gethostname(),
-                "command": " ".join(sys.argv)[:200] or "python",
-                "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        try:
-            (self.path / WRITER_NAME).write_text(json.dumps(info), "utf-8")
-        except OSError:
-            pass  # only used to word an error message
-
+    # ------------------------------------------------------------------ closing
     def close(self) -> None:
         """Flush and release the store (and its write lock). The object is unusable afterwards."""
         with self._lock:
@@ -152,10 +92,7 @@ class KnowledgeGraph:
                 return
             if self.path is not None and not self.read_only:
                 store.flush()
-                try:
-                    (self.path / WRITER_NAME).unlink()
-                except OSError:
-                    pass
+                remove_writer_file(self.path)
             self._store = None  # type: ignore[assignment]
             del store  # the RocksDB lock is released when the last reference goes
 
@@ -380,47 +317,19 @@ class KnowledgeGraph:
             The number of quads parsed (already present ones included).
 
         Raises:
-            InputError: the data does not parse (the message names file, line and column), or
-                neither/both of ``data`` and ``path`` were given.
+            InputError: see :func:`~provml_kg.store.rdfio.read_rdf` (a bad file names its line).
             UnknownFormatError: ``format`` is unknown or cannot be told from ``path``.
         """
-        if (data is None) == (path is None):
-            raise InputError("give exactly one of data and path")
-        if path is not None:
-            fmt = rdf_format(format) if format is not None else format_for_path(path)
-            try:
-                content: bytes | str = Path(path).read_bytes()
-            except OSError as bad:
-                raise InputError(f"cannot read {str(path)!r}: {bad.strerror}") from None
-            where = str(path)
-        else:
-            if format is None:
-                raise InputError("give the format of the data (e.g. format='ttl')")
-            fmt = rdf_format(format)
-            content = data.read() if hasattr(data, "read") else data  # type: ignore[union-attr,assignment]
-            where = "data"
-        target = NamedNode(graph) if isinstance(graph, str) else graph
-        from pyoxigraph import parse
-
-        try:
-            count = sum(1 for _ in parse(content, format=fmt, base_iri=base_iri))
-        except SyntaxError as bad:
-            raise InputError(f"{where} is not valid {fmt.name}: {bad.msg}") from None
-        if target is not None and not fmt.supports_datasets:
-            to_graph: NamedNode | DefaultGraph = target
-        elif target is not None:
-            raise InputError(f"{fmt.name} holds named graphs; --graph applies to triple formats only")
-        else:
-            to_graph = DefaultGraph()
+        rdf = read_rdf(data, path=path, format=format, graph=graph, base_iri=base_iri)
         with self._lock:
             store = self._writable()
             try:
-                store.bulk_load(content, format=fmt, base_iri=base_iri, to_graph=to_graph)
+                store.bulk_load(rdf.content, format=rdf.format, base_iri=base_iri, to_graph=rdf.to_graph)
                 if self.path is not None:
                     store.flush()
             except OSError as bad:
-                raise StoreError(f"loading {where} into {self!r} failed: {bad}") from None
-        return count
+                raise StoreError(f"loading {rdf.where} into {self!r} failed: {bad}") from None
+        return rdf.count
 
     def export(self, *, format: str | RdfFormat = "trig", workflow: str | None = None) -> bytes:
         """Return the store, or one workflow's graph, serialised.
@@ -451,7 +360,7 @@ class KnowledgeGraph:
 
     def _serialize(self, output: IO[bytes] | None, fmt: RdfFormat, workflow: str | None) -> bytes | None:
         store = self.store
-        names = prefixes() if fmt in _PREFIXED else None
+        names = prefixes() if fmt in PREFIXED_FORMATS else None
         if workflow is not None:
             graph = self._known_graph(workflow)
             if fmt.supports_datasets:
