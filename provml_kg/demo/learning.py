@@ -90,7 +90,9 @@ def train_and_evaluate(parent: Any, variant: Variant, sets: dict[str, FeatureSet
                          implementation=implementation, task="classification") as tr:
         tr.log_params(variant.model_params, scope="model")
         tr.log_params(variant.learning_params, scope="learning")
-        tr.used(X, name=train.name, type="feature_set", path=train.path)
+        # the feature set's content id was computed when it was generated: refer to it rather
+        # than hashing the same megabytes again in every run
+        tr.used(name=train.name, type="feature_set", id=train.id, path=train.path, hash=False)
         for ep in tr.epochs(int(variant.learning_params["epochs"])):
             model.partial_fit(X, y, classes=CLASSES)
             loss = model.loss_ if hasattr(model, "loss_") else log_loss(y, model.predict_proba(X),
@@ -104,7 +106,7 @@ def train_and_evaluate(parent: Any, variant: Variant, sets: dict[str, FeatureSet
         model_id = tr.log_model(model, name=f"{variant.experiment}/{variant.name}", path=model_path)
     with parent.validation("validate", task="classification") as va:
         va.used(name=f"{variant.experiment}/{variant.name}", type="model", id=model_id)
-        val_id = va.used(Xv, name=val.name, type="feature_set", path=val.path)
+        val_id = va.used(name=val.name, type="feature_set", id=val.id, path=val.path, hash=False)
         predicted = model.predict(Xv)
         validation = {"val_accuracy": float(accuracy_score(yv, predicted)),
                       "val_f1_macro": float(f1_score(yv, predicted, average="macro", zero_division=0))}
@@ -113,7 +115,8 @@ def train_and_evaluate(parent: Any, variant: Variant, sets: dict[str, FeatureSet
     Xt, yt = test.load()
     with parent.evaluation("evaluate", task="classification") as ev:
         ev.used(name=f"{variant.experiment}/{variant.name}", type="model", id=model_id)
-        test_id = ev.used(Xt, name=test.name, type="feature_set", path=test.path)
+        test_id = ev.used(name=test.name, type="feature_set", id=test.id, path=test.path,
+                          hash=False)
         measured = scores(yt, model.predict(Xt))
         for name, value in measured.items():
             ev.log_metric(name, value, model=model_id, data=[test_id], procedure="holdout-test")

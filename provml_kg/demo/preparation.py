@@ -100,7 +100,7 @@ def prepare(cfg: DemoConfig, cubes: list[CubeRecord]) -> dict[str, FeatureSet]:
                 path = out_dir / f"{fs_name}.npz"
                 np.savez(path, X=X, y=y)
                 counts = np.bincount(y, minlength=len(STRUCTURES))
-                fs_id = t.generated(X, name=fs_name, type="feature_set", path=path,
+                fs_id = t.generated(X, name=fs_name, type="feature_set", path=path, hash=False,
                                     features=feature_names(PATCH_HALF),
                                     characteristics={f"rows/{code}": int(n)
                                                      for code, n in zip(STRUCTURES, counts)})
