@@ -120,8 +120,8 @@ def parallel_spool_batches(files: list[Path], start_of: Callable[[Path], Positio
         EventValidationError: a line holds an invalid event (everything before it is yielded).
         InputError: a file cannot be read.
     """
-    context = multiprocessing.get_context("forkserver" if "forkserver" in
-                                          multiprocessing.get_all_start_methods() else "spawn")
+    # spawn, not fork: the parent holds RocksDB threads and locks that must not be forked
+    context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque[tuple[Path, int, int, Future[ChunkResult]]] = deque()
         seen: dict[Path, set[str]] = {}
