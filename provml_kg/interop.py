@@ -256,7 +256,8 @@ def import_prov_rdf(data: str | bytes, format: str, *, name: str | None = None) 
     ``format`` is an RDF format name or extension (``ttl``, ``xml``, ``nt``, ``jsonld``,
     ``trig``...). Everything goes into the named graph ``workflow_graph(name)`` (default
     ``import-<16 hex of the content's sha256>``), so the imported provenance is listed and
-    exported like a workflow. Blank nodes become IRIs minted from ``name`` and their order of
+    exported like a workflow; the named graphs of a dataset format (TriG, N-Quads) are merged
+    into it. Blank nodes become IRIs minted from ``name`` and their order of
     appearance (the same document always gives the same quads). Added, so that standard PROV
     queries answer without a reasoner: the unqualified form of every qualified influence
     (``prov:used`` for a ``prov:qualifiedUsage``...), ``prov:wasDerivedFrom`` for revisions,
