@@ -32,9 +32,9 @@ from provml_kg.formats import format_for_path, rdf_format
 from provml_kg.graph import ONTOLOGY_GRAPH, event_quads, workflow_graph
 from provml_kg.store.checkpoint import Checkpoint
 from provml_kg.store.rdfio import PREFIXED_FORMATS, read_rdf
-from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, Batch, IngestReport, event_batches,
-                                    expand_spool_paths, materialisation_plan, progress_bar,
-                                    spool_batches)
+from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, Batch, IngestReport, check_events,
+                                    event_batches, expand_spool_paths, materialisation_plan,
+                                    progress_bar, spool_batches)
 from provml_kg.vocab import prefixes
 
 __all__ = ["RemoteKnowledgeGraph"]
@@ -198,17 +198,19 @@ class RemoteKnowledgeGraph:
         """Replace the graph of workflow ``wf`` by the quads of ``events`` (all of ``wf``).
 
         Raises:
-            InputError: an event belongs to another workflow (nothing is changed then).
+            InputError: an event belongs to another workflow, or is invalid
+                (``EventValidationError``); nothing is changed then.
         """
         batch = list(events)
         for number, event in enumerate(batch):
             if event.get("wf") != wf:
                 raise InputError(f"event #{number} belongs to workflow {event.get('wf')!r}, "
                                  f"not {wf!r}; replace_workflow takes the events of one workflow")
+        if validate:
+            batch = check_events(batch)
         self._request("DELETE", self.store_url, expect=(200, 204, 404),
                       params=self._graph_params(workflow_graph(wf)))
-        self._checkpoint.forget_workflow(wf)
-        return self.ingest_events(batch, validate=validate)
+        return self.ingest_events(batch, validate=False)
 
     def load_ontology(self) -> None:
         """PUT PROV-ML and its imports into :data:`~provml_kg.graph.ONTOLOGY_GRAPH` (replacing it)."""

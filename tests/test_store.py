@@ -312,6 +312,9 @@ def test_remove_and_replace_a_workflow(tmp_path: Path, lifecycle_events: list[di
     qc = [e for e in lifecycle_events if e["wf"] == "wf-qc"]
     with pytest.raises(InputError, match="belongs to workflow 'wf-curation'"):
         kg.replace_workflow("wf-qc", lifecycle_events)
+    with pytest.raises(EventValidationError, match="event #1: "):
+        kg.replace_workflow("wf-qc", [qc[0], {**qc[1], "seq": -1}])
+    assert quads(kg) == full  # nothing changed
     kg.replace_workflow("wf-qc", qc)
     assert quads(kg) == full
 

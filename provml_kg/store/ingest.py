@@ -25,8 +25,8 @@ from provml_kg.errors import EventValidationError, InputError
 from provml_kg.events import validate as validate_event
 from provml_kg.graph import materialisation_updates, workflow_graph
 
-__all__ = ["IngestReport", "Batch", "event_batches", "spool_batches", "expand_spool_paths",
-           "progress_bar", "materialisation_plan", "DEFAULT_BATCH_QUADS"]
+__all__ = ["IngestReport", "Batch", "event_batches", "check_events", "spool_batches",
+           "expand_spool_paths", "progress_bar", "materialisation_plan", "DEFAULT_BATCH_QUADS"]
 
 DEFAULT_BATCH_QUADS = 250_000
 """Quads per bulk load: large enough to amortise a bulk load's fixed cost, small enough to keep
@@ -111,6 +111,21 @@ def event_batches(events: Iterable[Mapping[str, Any]], to_quads: Mapper, *,
             quads, workflows, count = [], set(), 0
     if count:
         yield Batch(quads, workflows, count)
+
+
+def check_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Return the events validated and normalised (all of them, before anything is written).
+
+    Raises:
+        EventValidationError: an event is invalid (the message names its position).
+    """
+    checked = []
+    for number, event in enumerate(events):
+        try:
+            checked.append(validate_event(event, strict=False))
+        except EventValidationError as bad:
+            raise EventValidationError(f"event #{number}: {bad}") from None
+    return checked
 
 
 def expand_spool_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:

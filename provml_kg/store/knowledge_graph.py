@@ -22,9 +22,9 @@ from provml_kg.store.checkpoint import CHECKPOINT_NAME, Checkpoint, Position
 from provml_kg.store.opening import open_store, remove_writer_file, write_writer_file
 from provml_kg.store.parallel import parallel_spool_batches
 from provml_kg.store.rdfio import PREFIXED_FORMATS, Source, read_rdf
-from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, Batch, IngestReport, event_batches,
-                                    expand_spool_paths, materialisation_plan, progress_bar,
-                                    spool_batches)
+from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, Batch, IngestReport, check_events,
+                                    event_batches, expand_spool_paths, materialisation_plan,
+                                    progress_bar, spool_batches)
 from provml_kg.vocab import prefixes
 
 __all__ = ["KnowledgeGraph", "DEFAULT_STORE_PATH", "PARALLEL_BYTES"]
@@ -275,19 +275,20 @@ class KnowledgeGraph:
         """Replace the graph of workflow ``wf`` by the quads of ``events`` (all of workflow ``wf``).
 
         Raises:
-            InputError: an event belongs to another workflow (nothing is changed then).
-            EventValidationError: an event is invalid.
+            InputError: an event belongs to another workflow, or is invalid
+                (``EventValidationError``); nothing is changed then.
         """
         batch = list(events)
         for number, event in enumerate(batch):
             if event.get("wf") != wf:
                 raise InputError(f"event #{number} belongs to workflow {event.get('wf')!r}, "
                                  f"not {wf!r}; replace_workflow takes the events of one workflow")
+        if validate:
+            batch = check_events(batch)
         with self._lock:
             store = self._writable()
             store.remove_graph(workflow_graph(wf))
-            self._checkpoint.forget_workflow(wf)
-            return self.ingest_events(batch, validate=validate)
+            return self.ingest_events(batch, validate=False)
 
     def load_ontology(self) -> None:
         """Put PROV-ML and its imports into :data:`~provml_kg.graph.ONTOLOGY_GRAPH`, replacing
