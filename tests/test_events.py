@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
+from dataclasses import MISSING
+
 from provml_kg import events as ev
+from provml_kg.events import records
 from provml_kg.errors import EventValidationError, InputError
 
 COMMON = {"v": 1, "wf": "wf1", "t": 1700000000.5, "r": 0, "seq": 0}
@@ -166,8 +169,8 @@ def test_each_bad_value_is_named_with_what_is_valid(kind: str, path: str, value:
 
 @pytest.mark.parametrize("kind", sorted(VALID))
 def test_each_required_field_is_reported_missing(kind: str) -> None:
-    required = [k for k, f in ev._fields_by_key(ev.KINDS[kind]).items()
-                if f.default is ev.MISSING]
+    required = [k for k, f in records._fields_by_key(ev.KINDS[kind]).items()
+                if f.default is MISSING]
     assert {"wf", "t"} <= set(required)
     for key in required:
         event = {k: v for k, v in VALID[kind].items() if k != key}
