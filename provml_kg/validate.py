@@ -152,10 +152,10 @@ def validate(source: Any, *, graph: NamedNode | None = None,
         data = to_rdflib(store, graph=graph)
     elif isinstance(source, rdflib.Graph):
         data = source
-        if isinstance(source, rdflib.Dataset):  # validate the union, not graph by graph
+        if isinstance(source, rdflib.ConjunctiveGraph):  # and Dataset: the union of its graphs
             data = rdflib.Graph()
-            for triple in source.triples((None, None, None)):
-                data.add(triple)
+            for s, p, o, _ in source.quads((None, None, None, None)):
+                data.add((s, p, o))
     else:
         raise InputError(f"cannot validate a {type(source).__name__}; expected a pyoxigraph "
                          "Store, a KnowledgeGraph or an rdflib Graph")

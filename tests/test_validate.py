@@ -131,6 +131,10 @@ def test_rdflib_sources(kg: Store) -> None:
     dataset = rdflib.Dataset()
     dataset.parse(data=kg.dump(format=RdfFormat.N_QUADS).decode(), format="nquads")
     assert validate(dataset).conforms
+    node = rdflib.URIRef(execution("wf-training", "eval-1").value)
+    dataset.remove((node, rdflib.URIRef(PROV.endedAtTime.value), None, None))
+    report = validate(dataset)  # the union of the named graphs is validated
+    assert [v.focus for v in report.violations] == [f"<{node}>"]
     with pytest.raises(InputError, match="cannot validate a list"):
         validate([])
 
