@@ -21,6 +21,7 @@ from provml_kg.graph.terms import (
     X_SIZE, X_STAGEOF, X_TRANSOF, X_VERSION,
 )
 
+
 def workflow_start(e: Mapping[str, Any], g: NamedNode) -> Out:
     """A workflow execution (one rank) started: execution, rank activity, plan, agents, spec."""
     out: Out = []

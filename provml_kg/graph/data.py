@@ -1,4 +1,4 @@
-"""Mappers of the data events: hyperparameters, metrics, data entities, models, domain references."""
+"""Mappers of the data events: hyperparameters, metrics, data, models, domain references."""
 
 from __future__ import annotations
 

@@ -1,12 +1,11 @@
 """The pure mapping from one provenance event to its quads (docs/graph.md has the table).
 
-Every function here takes an event dict (as :func:`provml_kg.events.validate` returns it) and
+:func:`event_quads` dispatches an event dict (as :func:`provml_kg.events.validate` returns it) and
 returns a list of ``pyoxigraph.Quad`` in the named graph of the event's workflow execution. No
 state, no I/O: the same event always gives the same quads, so re-ingesting never adds anything.
 Facts that need more than one event (workflow times over MPI ranks, derivations, plan
 structure) are left to :mod:`provml_kg.graph.materialise`.
 """
-
 
 from __future__ import annotations
 
