@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import Token
@@ -22,46 +21,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from provml_kg.capture.context import CURRENT
 from provml_kg.capture.entities import entity, model_fields, plain_params
 from provml_kg.errors import EventValidationError
-from provml_kg.events import (STAGES, DataStore, Implementation, check_id, domain_ref_id,
-                              stable_id)
+from provml_kg.capture.outcome import bad_metric, error_info, status_of
+from provml_kg.events import STAGES, DataStore, Implementation, check_id, domain_ref_id
 
 if TYPE_CHECKING:
     from provml_kg.capture.workflow import Workflow
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SAFE_SECTION = re.compile(r"[A-Za-z0-9_]{1,24}")
-
-
-def error_info(exc: BaseException) -> dict[str, str]:
-    """The ``error`` object of an end event: type, message and a (bounded) traceback."""
-    kind = type(exc)
-    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-    message = str(exc)[:8192] or name
-    tb = "".join(traceback.format_exception(kind, exc, exc.__traceback__))[-32768:]
-    return {"type": name[:1024], "message": message, "traceback": tb}
-
-
-def status_of(exc: BaseException | None) -> str:
-    """``finished`` without exception, ``killed`` for interrupts and exits, else ``failed``."""
-    if exc is None:
-        return "finished"
-    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
-        return "killed"
-    return "failed"
-
-
-def _bad_metric(name: Any, value: Any) -> float:
-    """Slow path of ``log_metric``: convert numpy/torch scalars, refuse the rest clearly."""
-    if type(value) is not bool and hasattr(value, "item"):
-        try:
-            item = value.item()
-        except (TypeError, ValueError, RuntimeError):
-            item = None
-        if type(item) in (int, float):
-            return item  # type: ignore[return-value]
-    shown = repr(value)[:80]
-    raise EventValidationError(f"metric {name!r} value: got {shown} ({type(value).__name__}); "
-                               "expected a number (int, float, or a numpy/torch scalar)")
 
 
 class Execution:
@@ -95,7 +62,7 @@ class Execution:
                 an integer >= 0.
         """
         if type(value) is not float and type(value) is not int:
-            value = _bad_metric(name, value)
+            value = bad_metric(name, value)
         if name not in self._names:
             self.workflow._check_name(name)
         if step is not None and (type(step) is not int or step < 0):
@@ -432,8 +399,3 @@ class Section(Execution):
 
     def _child_parent(self) -> str | None:
         return self.id
-
-
-def stable_entity_id(*parts: str) -> str:
-    """A deterministic data entity id ``ds-<32 hex>`` from ``parts`` (e.g. a name and version)."""
-    return stable_id("ds", *parts)

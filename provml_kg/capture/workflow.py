@@ -14,7 +14,8 @@ from typing import Any
 
 from provml_kg.capture.environment import discover_mpi, environment, share_id, default_persona
 from provml_kg.capture.pipeline import Pipeline, WhenFull
-from provml_kg.capture.runs import Execution, error_info, status_of
+from provml_kg.capture.outcome import error_info, status_of
+from provml_kg.capture.runs import Execution
 from provml_kg.capture.sinks import CallableSink, Sink
 from provml_kg.capture.spool import SpoolSink, default_spool_dir, read_spool
 from provml_kg.errors import CaptureError, EventValidationError
