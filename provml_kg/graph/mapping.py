@@ -1,7 +1,8 @@
 """The pure mapping from one provenance event to its quads (docs/graph.md has the table).
 
-:func:`event_quads` dispatches an event dict (as :func:`provml_kg.events.validate` returns it) and
-returns a list of ``pyoxigraph.Quad`` in the named graph of the event's workflow execution. No
+:func:`event_quads` hands an event dict (as :func:`provml_kg.events.validate` returns it) to the
+mapper of its kind (:mod:`.activities`, :mod:`.data`), which returns a list of
+``pyoxigraph.Quad`` in the named graph of the event's workflow execution. No
 state, no I/O: the same event always gives the same quads, so re-ingesting never adds anything.
 Facts that need more than one event (workflow times over MPI ranks, derivations, plan
 structure) are left to :mod:`provml_kg.graph.materialise`.
