@@ -105,7 +105,7 @@ WHERE {
   GRAPH ?g1 { ?e prov:wasGeneratedBy ?maker }
   FILTER (?user != ?maker)
 }""", False),
-    ("""# a workflow execution that used what another workflow execution generated was informed by it
+    ("""# a workflow execution that used what another one generated was informed by it
 INSERT { GRAPH ?g { ?w prov:wasInformedBy ?w1 } }
 WHERE {
   GRAPH ?g { ?user prov:used ?e . ?w a provml:WorkflowExecution }

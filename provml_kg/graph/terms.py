@@ -113,7 +113,8 @@ P_DERIVED, P_QUSAGE, P_QGEN, P_ENTITY = (PROV.wasDerivedFrom, PROV.qualifiedUsag
 P_ACTIVITY, P_ROLE, P_ATTIME, P_VALUE = PROV.activity, PROV.hadRole, PROV.atTime, PROV.value
 P_GENTIME, P_INFLUENCED = PROV.generatedAtTime, PROV.wasInfluencedBy
 M_EXECUTES, M_INPUT, M_OUTPUT, M_REALIZES = MLS.executes, MLS.hasInput, MLS.hasOutput, MLS.realizes
-M_ACHIEVES, M_SPEC, M_VALUE, M_IMPLEMENTS = MLS.achieves, MLS.specifiedBy, MLS.hasValue, MLS.implements
+M_ACHIEVES, M_SPEC, M_VALUE, M_IMPLEMENTS = (MLS.achieves, MLS.specifiedBy, MLS.hasValue,
+                                             MLS.implements)
 M_QUALITY = MLS.hasQuality
 X_PLAN, X_PARTOF, X_PART, X_STATUS = (PROVML.executesPlan, PROVML.partOfExecution, PROVML.partOf,
                                       PROVML.status)
