@@ -335,3 +335,16 @@ def test_in_process_sink_builds_the_knowledge_graph() -> None:
             tr.log_metric("loss", 0.5)
     assert kg.workflows() == [wf.id]
     assert bool(kg.query("ASK { ?x ?p 0.5 }")) or bool(kg.query('ASK { ?x ?p "0.5"^^<http://www.w3.org/2001/XMLSchema#double> }'))
+
+
+def test_the_public_api_is_what_all_says() -> None:
+    for name in capture.__all__:
+        assert getattr(capture, name) is not None, name
+    assert capture.HttpSink.__module__ == "provml_kg.capture.http"
+    public = {n for n in vars(capture) if not n.startswith("_")} - {
+        "annotations", "functools", "Callable", "TracebackType", "Any", "TypeVar", "F",
+        "CURRENT", "CaptureError", "context", "pipeline", "runs", "sinks", "spool", "workflow",
+        "loops", "entities", "environment", "outcome", "http"}
+    assert public <= set(capture.__all__) | {"workflow"}
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        capture.nope  # noqa: B018

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from provml_kg.capture.context import CURRENT
 from provml_kg.capture.entities import entity, model_fields, plain_params
-from provml_kg.errors import EventValidationError
 from provml_kg.capture.outcome import bad_metric, error_info, status_of
+from provml_kg.errors import EventValidationError
 from provml_kg.events import STAGES, DataStore, Implementation, check_id, domain_ref_id
 
 if TYPE_CHECKING:
