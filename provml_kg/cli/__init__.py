@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "ontology": "provml_kg.cli.ontology_cmd:ontology",
     "queries": "provml_kg.cli.queries_cmd:queries",
     "query": "provml_kg.cli.query_cmd:query",
+    "serve": "provml_kg.cli.serve_cmd:serve",
     "spool": "provml_kg.cli.spool_cmd:spool",
     "prov": "provml_kg.cli.prov_cmd:prov",
     "validate": "provml_kg.cli.validate_cmd:validate",
