@@ -59,7 +59,7 @@ class Pipeline:
         self._closed = False
         self._metric_head = (f'{{"v":{SCHEMA_VERSION},"k":"metric","wf":{json.dumps(wf)},"t":')
         self._rank_part = f',"r":{rank},"seq":'
-        self._names: dict[str, str] = {}
+        self._names: dict[tuple[str, str], str] = {}
         self.written = 0
         self.seq = itertools.count()
         self.close_retries = 3
@@ -144,16 +144,21 @@ class Pipeline:
             seq = next(seq_counter)
             if type(rec) is tuple:
                 t, exec_id, name, value, step = rec
-                jname = names.get(name)
-                if jname is None:
-                    jname = names[name] = json.dumps(name, ensure_ascii=False)
+                mid = names.get((exec_id, name))
+                if mid is None:  # ids need no escaping (checked); names may
+                    if len(names) > 4096:  # one entry per (section, measure): keep it bounded
+                        names.clear()
+                    mid = names[(exec_id, name)] = (
+                        f',"exec":"{exec_id}","name":{json.dumps(name, ensure_ascii=False)},'
+                        '"value":')
                 if type(value) is float and not math.isfinite(value):
                     jvalue = '"NaN"' if value != value else ('"INF"' if value > 0 else '"-INF"')
                 else:
                     jvalue = repr(value)
-                tail = "}" if step is None else f',"step":{step}}}'
-                lines.append(f'{head}{t!r}{rank_part}{seq},"exec":"{exec_id}","name":{jname},'
-                             f'"value":{jvalue}{tail}')
+                if step is None:
+                    lines.append(f"{head}{t!r}{rank_part}{seq}{mid}{jvalue}}}")
+                else:
+                    lines.append(f'{head}{t!r}{rank_part}{seq}{mid}{jvalue},"step":{step}}}')
             else:
                 rec["seq"] = seq
                 lines.append(dumps(rec))
