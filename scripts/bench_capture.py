@@ -316,6 +316,9 @@ def main() -> None:
                    f"{r['modelled_overhead_pct']:.3f}%",
                    f"{r['fixed_ms']:.1f}" if r["mode"] != "off" else "-")
     console.print(t2)
+    load = os.getloadavg()
+    print(f"machine load average (1/5/15 min) at the end: {load[0]:.2f} / {load[1]:.2f} / "
+          f"{load[2]:.2f} on {os.cpu_count()} cores (other processes inflate the figures)")
     if args.json:
         args.json.write_text(json.dumps({"per_call": calls, "all_in_us_per_event": per_event,
                                          "training": loop}, indent=2))

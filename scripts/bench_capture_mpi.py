@@ -118,6 +118,9 @@ def main() -> None:
                       f"{r['e2e_per_rank']:,.0f}", f"{r['total_e2e']:,.0f}",
                       f"{r['floor_per_rank']:,.0f}", "yes" if r["spooled_ok"] else "NO")
     Console(width=170).print(table)
+    load = os.getloadavg()
+    print(f"machine load average (1/5/15 min) at the end: {load[0]:.2f} / {load[1]:.2f} / "
+          f"{load[2]:.2f} on {os.cpu_count()} cores (other processes inflate the figures)")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 
