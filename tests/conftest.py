@@ -215,3 +215,86 @@ def _captured_events() -> list[dict[str, Any]]:
 def captured_events() -> list[dict[str, Any]]:
     """Events of a short lifecycle recorded through ``provml_kg.capture`` (see the function)."""
     return _captured_events()
+
+
+# ---------------------------------------------------------------- provml serve (server engineer)
+# A real `provml serve` process on a free 127.0.0.1 port over an on-disk store holding the
+# lifecycle events; stopped with SIGTERM (the graceful path) when the test is done.
+SERVER_TOKEN = "test-token-0123456789"
+
+
+class RunningServer:
+    """A `provml serve` subprocess: ``url`` (no trailing slash), ``store`` path, ``token``."""
+
+    def __init__(self, store: Any, port: int, token: str | None, process: Any) -> None:
+        self.store, self.port, self.token, self.process = store, port, token, process
+        self.url = f"http://127.0.0.1:{port}"
+
+    def auth(self, token: str | None = None) -> dict[str, str]:
+        """Return the Authorization header for ``token`` (default: the server's)."""
+        return {"Authorization": f"Bearer {token or self.token}"}
+
+    def stop(self) -> int:
+        """SIGTERM the server, wait for it, and return its exit code."""
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return int(self.process.returncode)
+
+
+def start_server(directory: Any, *, events: list[dict[str, Any]] | None = None,
+                 allow_update: bool = True, token: str | None = SERVER_TOKEN,
+                 args: tuple[str, ...] = ()) -> RunningServer:
+    """Ingest ``events`` into a new store in ``directory`` and start `provml serve` on it."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    from provml_kg.store import KnowledgeGraph
+
+    store = Path(directory) / "store"
+    with KnowledgeGraph(store) as kg:
+        if events:
+            kg.ingest_events(events)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PROVML_TOKEN": token or ""}
+    command = [sys.executable, "-m", "provml_kg.cli", "serve", "--store", str(store), "--port", str(port),
+               *(["--allow-update"] if allow_update else []), *args]
+    log = open(Path(directory) / "server.log", "wb")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = RunningServer(store, port, token, process)
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"provml serve exited with {process.returncode}: "
+                               f"{(Path(directory) / 'server.log').read_text()}")
+        try:
+            if httpx.get(server.url + "/sparql", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError("provml serve did not start within 60 s")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def provml_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A read-write `provml serve` (token :data:`SERVER_TOKEN`) over the lifecycle events."""
+    server = start_server(tmp_path_factory.mktemp("serve"), events=_lifecycle_events())
+    yield server
+    server.stop()
