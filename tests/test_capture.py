@@ -348,3 +348,14 @@ def test_the_public_api_is_what_all_says() -> None:
     assert public <= set(capture.__all__) | {"workflow"}
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         capture.nope  # noqa: B018
+
+
+def test_logging_into_an_ended_workflow_raises(tmp_path: Path) -> None:
+    with capture.workflow("w", spool_dir=tmp_path, mpi=False) as wf:
+        with wf.training() as tr:
+            pass
+    with pytest.raises(CaptureError, match="this workflow has ended"):
+        tr.log_metric("late", 1.0)
+    with pytest.raises(CaptureError, match="this workflow has ended"):
+        wf.log_params({"late": 1})
+    assert [e["k"] for e in run_events(tmp_path)][-1] == "workflow_end"

@@ -57,6 +57,7 @@ class Pipeline:
         self._pending: dict[int, list[str]] = {}
         self._error: BaseException | None = None
         self._closed = False
+        self._final: deque[Any] = self._buf
         self._metric_head = (f'{{"v":{SCHEMA_VERSION},"k":"metric","wf":{json.dumps(wf)},"t":')
         self._rank_part = f',"r":{rank},"seq":'
         self._names: dict[tuple[str, str], str] = {}
@@ -122,7 +123,7 @@ class Pipeline:
         total = 0
         with self._write_lock:
             self._retry_pending()
-            buf = self._buf
+            buf = self._final if self._closed else self._buf
             while buf:
                 n = min(len(buf), self._batch_size)
                 popleft = buf.popleft
@@ -208,6 +209,8 @@ class Pipeline:
         self._closed = True
         self._wake.set()
         self._thread.join()
+        # from now on a late log call raises instead of filling a buffer nobody will write
+        self._final, self._buf = self._buf, _ClosedBuffer()
         try:
             for attempt in range(self.close_retries + 1):
                 try:
@@ -215,10 +218,21 @@ class Pipeline:
                     break
                 except SinkError:
                     if attempt == self.close_retries:
-                        left = len(self._buf) + sum(map(len, self._pending.values()))
+                        left = len(self._final) + sum(map(len, self._pending.values()))
                         raise SinkError(f"capture could not write {left} event(s) at close: "
                                         f"{self._error}") from None
                     time.sleep(0.1 * 2 ** attempt)
         finally:
             for sink in self._sinks:
                 sink.close()
+
+
+class _ClosedBuffer:
+    """Stands in for the buffer of a closed pipeline: appending raises, so nothing vanishes."""
+
+    def __len__(self) -> int:
+        return 0
+
+    def append(self, record: Any) -> None:
+        raise CaptureError("this workflow has ended; its events can no longer be logged "
+                           "(start a new workflow, or log before leaving its `with` block)")
