@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -280,10 +281,13 @@ def main() -> None:
                       f"{ours_cpu / r['cpu_rate']:.2f}x", f"{r['peak_rss_mb']:.0f}")
     console = Console(width=160)
     console.print(table)
+    load = os.getloadavg()
     console.print("seconds: wall clock; CPU s: user + system time of the route's process and its "
-                  "workers (steadier than wall clock on a shared machine)")
+                  "workers (steadier than wall clock on a shared machine); load average "
+                  f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
     if args.json:
-        args.json.write_text(json.dumps({"events": events, "event_triples": quads, "routes": results}, indent=1))
+        args.json.write_text(json.dumps({"events": events, "event_triples": quads, "routes": results,
+                                         "loadavg": load, "cores": os.cpu_count()}, indent=1))
 
 
 if __name__ == "__main__":
