@@ -198,11 +198,10 @@ def _cpu() -> float:
 
 
 def run_worker(args: argparse.Namespace) -> None:
-    import prov.model  # noqa: F401  imports are not part of any route's cost
-    import pyoxigraph  # noqa: F401
+    import importlib
 
-    import provml_kg.store  # noqa: F401
-
+    for name in ("prov.model", "pyoxigraph", "provml_kg.store", "provml_kg.capture.spool"):
+        importlib.import_module(name)  # imports are not part of any route's cost
     cpu = _cpu()
     if args.worker == "provml":
         result = worker_provml(args.spool, args.store, None if args.workers < 0 else args.workers)
