@@ -154,8 +154,11 @@ def test_cli_ingest_and_export_against_the_server(server: str, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     events = synthetic_events("cli-remote", 3)
     write_spools(tmp_path / "spool", events)
-    assert main(["ingest", str(tmp_path / "spool"), "--remote", server, "--no-progress"]) == 0
-    assert "ingested into" in capsys.readouterr().out
+    resume = ["--checkpoint", str(tmp_path / "sent.json")]
+    assert main(["ingest", str(tmp_path / "spool"), "--remote", server, "--no-progress", *resume]) == 0
+    assert f"{len(events)} events" in capsys.readouterr().out
+    assert main(["ingest", str(tmp_path / "spool"), "--remote", server, *resume]) == 0
+    assert "0 events" in capsys.readouterr().out
     assert main(["export", "--remote", server, "--list"]) == 0
     assert capsys.readouterr().out.split() == ["cli-remote"]
     out = tmp_path / "run.nq"

@@ -18,11 +18,14 @@ from provml_kg.cli.options import open_remote, remote_options, store_option
               help="Skip what earlier ingests of the same spool files made durable.")
 @click.option("--ontology/--no-ontology", "with_ontology", default=True, show_default=True,
               help="Also put the PROV-ML ontology into its own graph if the store lacks it.")
+@click.option("--checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With a remote store: a file recording how far each spool file was sent, so a "
+                   "rerun resumes (the local store keeps its own).")
 @store_option
 @remote_options
 def ingest(paths: tuple[Path, ...], progress: bool | None, resume: bool, with_ontology: bool,
-           store: Path, remote: str | None, query_url: str | None, update_url: str | None,
-           store_url: str | None, token: str | None) -> None:
+           checkpoint: Path | None, store: Path, remote: str | None, query_url: str | None,
+           update_url: str | None, store_url: str | None, token: str | None) -> None:
     """Ingest spool files (*.spool.jsonl) or directories of them into the store.
 
     Per-rank spools of an MPI run are merged by workflow. Re-ingesting adds nothing; an ingest
@@ -32,7 +35,8 @@ def ingest(paths: tuple[Path, ...], progress: bool | None, resume: bool, with_on
     from provml_kg.graph import ONTOLOGY_GRAPH
     from provml_kg.store import KnowledgeGraph
 
-    remote_kg = open_remote(remote, query_url, update_url, store_url, token)
+    remote_kg = open_remote(remote, query_url, update_url, store_url, token,
+                            checkpoint=checkpoint if resume else None)
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         warnings.showwarning = _show_warning

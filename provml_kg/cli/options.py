@@ -60,8 +60,10 @@ def remote_options(function: F) -> F:
 
 
 def open_remote(remote: str | None, query_url: str | None, update_url: str | None,
-                store_url: str | None, token: str | None) -> RemoteKnowledgeGraph | None:
-    """Return the remote store the options name, or ``None`` when they name none.
+                store_url: str | None, token: str | None, *,
+                checkpoint: Path | None = None) -> RemoteKnowledgeGraph | None:
+    """Return the remote store the options name, or ``None`` when they name none
+    (``checkpoint``: the file that lets a remote spool ingest resume).
 
     Raises:
         InputError: ``--remote`` is mixed with explicit URLs, or explicit URLs are incomplete.
@@ -76,10 +78,10 @@ def open_remote(remote: str | None, query_url: str | None, update_url: str | Non
         if any(explicit.values()):
             raise InputError("give either --remote URL or the explicit --query-url/--update-url/"
                              "--store-url, not both")
-        return RemoteKnowledgeGraph.oxigraph(remote, token=auth)
+        return RemoteKnowledgeGraph.oxigraph(remote, token=auth, checkpoint=checkpoint)
     missing = [name for name, value in explicit.items() if not value]
     if missing:
         raise InputError(f"a remote store needs {', '.join(missing)} as well "
                          "(or --remote URL for an Oxigraph-style server)")
     assert query_url and update_url and store_url
-    return RemoteKnowledgeGraph(query_url, update_url, store_url, token=auth)
+    return RemoteKnowledgeGraph(query_url, update_url, store_url, token=auth, checkpoint=checkpoint)
