@@ -99,7 +99,7 @@ class _Sink:
 
     def write(self, data: bytes) -> int:
         if time.monotonic() > self.deadline:
-            raise QueryTimeoutError("deadline")
+            raise QueryTimeoutError("the query ran past the time limit; narrow it down or add a LIMIT")
         self.parts.append(bytes(data))
         if self.max_lines is not None:
             self.lines += data.count(b"\n")
