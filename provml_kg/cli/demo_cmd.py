@@ -17,7 +17,7 @@ from provml_kg.errors import ProvmlError
               help="Folder for the demo's seismic repository, feature sets, models and spools "
                    "[default: provml-demo-data next to the store].")
 @click.option("--scale", type=click.IntRange(min=0), default=1, show_default=True,
-              help="0 smoke test; 1 default (6 runs x 10 epochs); N: N times the runs and epochs.")
+              help="0 smoke test; 1 default (6 runs x 10 epochs); N: N times the runs, epochs and training data.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
 @click.option("--mpi", is_flag=True,
               help="Run as one rank of an MPI job (start with mpiexec -n N): a hyperparameter "

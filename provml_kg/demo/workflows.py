@@ -12,12 +12,17 @@ def open_workflow(cfg: DemoConfig, name: str, **options: Any) -> Any:
     """Return a workflow context manager for ``name`` writing to the demo's spool folder.
 
     Without MPI options the workflow is serial (``mpi=False``), so a rank of an MPI job can run
-    its own single-process workflows; pass ``mpi=True`` and ``comm=`` for a shared one.
+    its own single-process workflows; pass ``mpi=True`` and ``comm=`` for a shared one. With
+    ``cfg.wrap_workflow`` set, it is called with the function that creates the workflow and
+    returns what stands for it (the overhead benchmark times capture that way).
     """
-    if not cfg.capture:
-        return NullWorkflow(name, **options)
-    from provml_kg import capture
+    def make() -> Any:
+        if not cfg.capture:
+            return NullWorkflow(name, **options)
+        from provml_kg import capture
 
-    options.setdefault("mpi", False)
-    return capture.workflow(name, spool_dir=cfg.spool_dir, fsync=cfg.fsync,
-                            flush_interval=cfg.flush_interval, **options)
+        options.setdefault("mpi", False)
+        return capture.workflow(name, spool_dir=cfg.spool_dir, fsync=cfg.fsync,
+                                flush_interval=cfg.flush_interval, **options)
+
+    return cfg.wrap_workflow(make) if cfg.wrap_workflow is not None else make()
