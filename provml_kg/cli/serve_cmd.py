@@ -44,7 +44,7 @@ def serve(store: Path, memory: bool, host: str, port: int, allow_update: bool, t
         if load_ontology:
             kg.load_ontology()
         app = create_app(kg, allow_update=allow_update, token=token, query_timeout=query_timeout,
-                         max_results=max_results)
+                         max_results=max_results, close_store=True)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                                 server_header=False, timeout_graceful_shutdown=None)
         server = uvicorn.Server(config)

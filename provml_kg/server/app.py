@@ -82,8 +82,12 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 
 def create_app(kg: KnowledgeGraph, *, allow_update: bool = False, token: str | None = None,
                query_timeout: float = DEFAULT_TIMEOUT,
-               max_results: int | None = DEFAULT_MAX_RESULTS) -> Starlette:
-    """Return the endpoint serving ``kg`` (the caller keeps ownership and closes it).
+               max_results: int | None = DEFAULT_MAX_RESULTS, close_store: bool = False) -> Starlette:
+    """Return the endpoint serving ``kg``.
+
+    The store is flushed when the app shuts down, after the last request (uvicorn finishes
+    in-flight requests on SIGTERM/SIGINT first); with ``close_store`` it is also closed then,
+    otherwise the caller keeps ownership and closes it.
 
     Args:
         kg: the knowledge graph to serve.
@@ -91,6 +95,8 @@ def create_app(kg: KnowledgeGraph, *, allow_update: bool = False, token: str | N
         token: the bearer token writes must carry; required when ``allow_update``.
         query_timeout: seconds before a query is answered 503.
         max_results: rows or triples per result before it is truncated (``None``: no cap).
+        close_store: close ``kg`` on shutdown (what ``provml serve`` does: uvicorn ends the
+            process by re-raising the signal, so code after ``Server.run`` may not run).
 
     Raises:
         InputError: updates are allowed without a token, or a limit is not positive.
@@ -110,7 +116,9 @@ def create_app(kg: KnowledgeGraph, *, allow_update: bool = False, token: str | N
         # uvicorn has finished every in-flight request: acknowledged writes are on disk
         async with state.write_lock:
             kg.flush()
-        log.info("provml endpoint stopped; store flushed")
+            if close_store:
+                kg.close()
+        log.info("provml endpoint stopped; store flushed%s", " and closed" if close_store else "")
 
     routes = [
         Route("/", index, methods=["GET"]),
