@@ -219,11 +219,19 @@ function layout(focus, nodes, edges) {
     columns.get(l).push(id);
   }
   const order = [...columns.keys()].sort((a, b) => a - b);
-  const W = 210, H = 56, position = new Map();
+  const W = 250, H = 58, position = new Map();
   let height = 0;
+  // one barycentre pass: a node sits near the nodes it is linked to in the column before
+  const rank = new Map();
   order.forEach((l, x) => {
-    const ids = columns.get(l).sort((a, b) => nodes.get(a).kind.localeCompare(nodes.get(b).kind));
-    ids.forEach((id, y) => position.set(id, { x: 20 + x * W, y: 20 + y * H }));
+    const ids = columns.get(l);
+    const score = (id) => {
+      const linked = edges.filter((e) => e.s === id || e.o === id).map((e) => (e.s === id ? e.o : e.s))
+        .filter((n) => rank.has(n));
+      return linked.length ? linked.reduce((t, n) => t + rank.get(n), 0) / linked.length : 1e6;
+    };
+    ids.sort((a, b) => score(a) - score(b) || nodes.get(a).kind.localeCompare(nodes.get(b).kind));
+    ids.forEach((id, y) => { position.set(id, { x: 20 + x * W, y: 20 + y * H }); rank.set(id, y); });
     height = Math.max(height, ids.length * H + 40);
   });
   return { position, width: order.length * W + 40, height };
@@ -255,10 +263,14 @@ function drawLineage(focus, rows) {
   for (const e of edges) {
     const a = position.get(e.s), b = position.get(e.o);
     const g = svgElement("g", { class: "edge" });
-    const x1 = a.x + (b.x >= a.x ? NW : 0), x2 = b.x + (b.x >= a.x ? 0 : NW);
+    const forward = b.x > a.x, same = b.x === a.x;
+    const x1 = a.x + (forward || same ? NW : 0), x2 = b.x + (forward ? 0 : NW);
     const y1 = a.y + NH / 2, y2 = b.y + NH / 2;
-    g.appendChild(svgElement("line", { x1, y1, x2: b.x === a.x ? x2 + NW : x2, y2, "marker-end": "url(#arrow)" }));
-    g.appendChild(svgElement("text", { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 3, "text-anchor": "middle" }, e.p));
+    const bend = same ? 40 : (x2 - x1) / 2;
+    const c1 = same ? x1 + bend : x1 + bend, c2 = same ? x2 + bend : x2 - bend;
+    g.appendChild(svgElement("path", { d: `M${x1},${y1} C${c1},${y1} ${c2},${y2} ${x2},${y2}`, "marker-end": "url(#arrow)" }));
+    const lx = same ? x1 + 30 : x1 + (x2 - x1) * 0.3, ly = y1 + (y2 - y1) * 0.3 - 3;
+    g.appendChild(svgElement("text", { x: lx, y: ly, "text-anchor": "middle" }, e.p));
     svg.appendChild(g);
   }
   for (const [id, n] of nodes) {
