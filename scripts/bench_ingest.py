@@ -3,7 +3,8 @@
 Routes, measured in the same run, each in its own process (so peak RSS is its own):
 
 - ``provml``: ``KnowledgeGraph(path).ingest_spool(spool)``: JSON parsing, validation, the
-  events -> quads mapping, bulk load, checkpoint and materialisation, end to end.
+  events -> quads mapping, bulk load, checkpoint and materialisation, end to end; and the same
+  with ``materialise=False`` (the rules deferred), to show the store path apart from the rules.
 - ``bulk_load``: pyoxigraph's raw ``Store.bulk_load`` of the same event quads as an N-Quads
   file (no JSON, no mapping): the limit to approach.
 - ``prov``: the ``prov`` package route: a ``ProvDocument`` built from the events, serialised as
@@ -115,12 +116,12 @@ def write_nquads(spool: Path, target: Path) -> int:
 
 
 # ------------------------------------------------------------------ workers (one process each)
-def worker_provml(spool: Path, store: Path, workers: int | None) -> dict[str, Any]:
+def worker_provml(spool: Path, store: Path, workers: int | None, materialise: bool = True) -> dict[str, Any]:
     from provml_kg.store import KnowledgeGraph
 
     started = time.perf_counter()
     with KnowledgeGraph(store) as kg:
-        report = kg.ingest_spool(spool, progress=False, workers=workers)
+        report = kg.ingest_spool(spool, progress=False, workers=workers, materialise=materialise)
     seconds = time.perf_counter() - started
     return {"triples": report.quads, "seconds": seconds, "events": report.events}
 
@@ -203,8 +204,9 @@ def run_worker(args: argparse.Namespace) -> None:
     for name in ("prov.model", "pyoxigraph", "provml_kg.store", "provml_kg.capture.spool"):
         importlib.import_module(name)  # imports are not part of any route's cost
     cpu = _cpu()
-    if args.worker == "provml":
-        result = worker_provml(args.spool, args.store, None if args.workers < 0 else args.workers)
+    if args.worker in ("provml", "provml_deferred"):
+        result = worker_provml(args.spool, args.store, None if args.workers < 0 else args.workers,
+                               materialise=args.worker == "provml")
     elif args.worker == "bulk_load":
         result = worker_bulk_load(args.nquads, args.store)
     else:
@@ -259,6 +261,8 @@ def main() -> None:
         results: dict[str, dict[str, Any]] = {}
         results["bulk_load"] = spawn("bulk_load", nquads=nquads, store=work / "raw")
         results["provml"] = spawn("provml", spool=spool, store=work / "provml", workers=args.workers)
+        results["provml_deferred"] = spawn("provml_deferred", spool=spool, store=work / "deferred",
+                                           workers=args.workers)
         if not args.skip_prov:
             results["prov"] = spawn("prov", spool=spool, store=work / "prov", prov_events=min(args.prov_events, events))
     finally:
@@ -273,6 +277,7 @@ def main() -> None:
                    "triples/CPU s", "provml ÷ route (CPU)", "peak RSS MB"):
         table.add_column(column, justify="right" if column != "route" else "left")
     names = {"provml": "provml ingest_spool (events -> store)", "bulk_load": "pyoxigraph bulk_load of the N-Quads",
+             "provml_deferred": "  the same, materialisation rules deferred",
              "prov": "prov package (ProvDocument -> PROV-O RDF -> store)"}
     for key, r in results.items():
         table.add_row(names[key], f"{r['triples']:,}", f"{r['seconds']:.2f}", f"{r['rate']:,.0f}",

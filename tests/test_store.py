@@ -96,6 +96,24 @@ def test_reingesting_events_and_batches_of_any_size_add_nothing(lifecycle_events
     assert quads(kg) == before
 
 
+def test_deferred_materialisation_runs_once_later_and_survives_reopening(
+        tmp_path: Path, lifecycle_events: list[dict[str, Any]]) -> None:
+    from pyoxigraph import Store
+
+    from provml_kg.graph import events_to_quads
+
+    unmaterialised = Store()
+    unmaterialised.extend(events_to_quads(lifecycle_events))
+    with KnowledgeGraph(tmp_path / "store") as kg:
+        for wf in ("wf-curation", "wf-training", "wf-qc"):
+            kg.ingest_events([e for e in lifecycle_events if e["wf"] == wf], materialise=False)
+        assert quads(kg) == set(unmaterialised)  # no rule has run yet
+    with KnowledgeGraph(tmp_path / "store") as kg:
+        assert kg.materialise() == ["wf-curation", "wf-qc", "wf-training"]
+        assert kg.materialise() == []
+        assert quads(kg) == set(build_graph(lifecycle_events))
+
+
 def test_per_rank_spool_directory_matches_the_event_stream(tmp_path: Path,
                                                            lifecycle_events: list[dict[str, Any]]) -> None:
     files = write_spools(tmp_path / "spool", lifecycle_events)

@@ -126,11 +126,14 @@ class KnowledgeGraph:
 
     # ------------------------------------------------------------------ ingest
     def ingest_events(self, events: Iterable[Mapping[str, Any]], *, progress: bool | None = False,
-                      validate: bool = True, batch_quads: int = DEFAULT_BATCH_QUADS) -> IngestReport:
+                      validate: bool = True, materialise: bool = True,
+                      batch_quads: int = DEFAULT_BATCH_QUADS) -> IngestReport:
         """Add the quads of ``events`` and run the materialisation rules on the workflows touched.
 
         Idempotent: ingesting the same events again adds nothing. ``validate`` checks each event
         against the schema first (turn off only for events already validated).
+        ``materialise=False`` defers the rules (the workflows are remembered, on disk too) to the
+        next ingest that runs them or to :meth:`materialise`: one pass after many ingests.
 
         Returns:
             An :class:`~provml_kg.store.IngestReport`.
@@ -141,11 +144,13 @@ class KnowledgeGraph:
         """
         with self._lock, progress_bar(None, "ingest events", progress) as advance:
             return self._ingest(event_batches(events, event_quads, batch_quads=batch_quads,
-                                              validate=validate, on_event=lambda: advance(1)), 0)
+                                              validate=validate, on_event=lambda: advance(1)), 0,
+                                materialise)
 
     def ingest_spool(self, paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *,
                      progress: bool | None = None, validate: bool = True, resume: bool = True,
-                     batch_quads: int = DEFAULT_BATCH_QUADS, workers: int | None = None) -> IngestReport:
+                     materialise: bool = True, batch_quads: int = DEFAULT_BATCH_QUADS,
+                     workers: int | None = None) -> IngestReport:
         """Ingest spool files (``*.spool.jsonl``; a directory means every spool file in it, so
         per-rank spools of MPI runs are merged by workflow).
 
@@ -154,7 +159,8 @@ class KnowledgeGraph:
         or unparseable lines are skipped with a ``TornLineWarning``; an unterminated last line is
         left for a later ingest. ``progress=None`` shows a bar by bytes when stderr is a terminal.
 
-        ``workers`` processes map events to quads in parallel (:mod:`provml_kg.store.parallel`);
+        ``materialise`` as for :meth:`ingest_events`. ``workers`` processes map events to quads
+        in parallel (:mod:`provml_kg.store.parallel`);
         ``None`` uses one per core when there are at least :data:`PARALLEL_BYTES` to read, ``0``
         maps in this process.
 
@@ -184,11 +190,11 @@ class KnowledgeGraph:
             else:
                 batches = spool_batches(files, event_quads, starts.__getitem__, batch_quads=batch_quads,
                                         validate=validate, on_bytes=advance_bytes)
-            report = self._ingest(batches, len(files))
+            report = self._ingest(batches, len(files), materialise)
         report.bytes = read
         return report
 
-    def _ingest(self, batches: Iterator[Batch], files: int) -> IngestReport:
+    def _ingest(self, batches: Iterator[Batch], files: int, materialise: bool) -> IngestReport:
         store = self._writable()
         report = IngestReport(files=files)
         touched: set[str] = set()
@@ -213,7 +219,8 @@ class KnowledgeGraph:
             finally:
                 if pending is not None:
                     self._commit(*pending)
-                self._materialise()
+                if materialise:
+                    self.materialise()
         report.workflows = sorted(touched)
         report.seconds = time.perf_counter() - started
         return report
@@ -230,17 +237,28 @@ class KnowledgeGraph:
             self._checkpoint.advance(file, position)
         self._checkpoint.save()
 
-    def _materialise(self) -> None:
+    def materialise(self) -> list[str]:
+        """Run the materialisation rules on every workflow ingested since they last ran
+        (after ``materialise=False`` ingests, or an ingest that crashed); return those workflows.
+
+        Raises:
+            StoreError: the store is read-only.
+        """
+        with self._lock:
+            return self._materialise()
+
+    def _materialise(self) -> list[str]:
         dirty = sorted(self._checkpoint.dirty)
         if not dirty:
-            return
-        store = self.store
+            return []
+        store = self._writable()
         for update in materialisation_plan(dirty):
             store.update(update)
         if self.path is not None:
             store.flush()
         self._checkpoint.dirty.clear()
         self._checkpoint.save()
+        return dirty
 
     # ------------------------------------------------------------------ workflows
     def workflows(self) -> list[str]:
