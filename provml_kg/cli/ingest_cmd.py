@@ -18,13 +18,16 @@ from provml_kg.cli.options import open_remote, remote_options, store_option
               help="Skip what earlier ingests of the same spool files made durable.")
 @click.option("--ontology/--no-ontology", "with_ontology", default=True, show_default=True,
               help="Also put the PROV-ML ontology into its own graph if the store lacks it.")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Processes that map events to quads (default: one per core for spools of "
+                   "16 MiB or more; 0: none).")
 @click.option("--checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With a remote store: a file recording how far each spool file was sent, so a "
                    "rerun resumes (the local store keeps its own).")
 @store_option
 @remote_options
 def ingest(paths: tuple[Path, ...], progress: bool | None, resume: bool, with_ontology: bool,
-           checkpoint: Path | None, store: Path, remote: str | None, query_url: str | None,
+           workers: int | None, checkpoint: Path | None, store: Path, remote: str | None, query_url: str | None,
            update_url: str | None, store_url: str | None, token: str | None) -> None:
     """Ingest spool files (*.spool.jsonl) or directories of them into the store.
 
@@ -48,7 +51,8 @@ def ingest(paths: tuple[Path, ...], progress: bool | None, resume: bool, with_on
             where = remote_kg.store_url
         else:
             with KnowledgeGraph(store) as kg:
-                report = kg.ingest_spool(list(paths), progress=progress, resume=resume)
+                report = kg.ingest_spool(list(paths), progress=progress, resume=resume,
+                                         workers=workers)
                 if with_ontology and not kg.store.contains_named_graph(ONTOLOGY_GRAPH):
                     kg.load_ontology()
             where = str(store)

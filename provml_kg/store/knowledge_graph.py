@@ -150,7 +150,7 @@ class KnowledgeGraph:
     def ingest_spool(self, paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *,
                      progress: bool | None = None, validate: bool = True, resume: bool = True,
                      materialise: bool = True, batch_quads: int = DEFAULT_BATCH_QUADS,
-                     workers: int | None = None) -> IngestReport:
+                     workers: int | None = 0) -> IngestReport:
         """Ingest spool files (``*.spool.jsonl``; a directory means every spool file in it, so
         per-rank spools of MPI runs are merged by workflow).
 
@@ -160,9 +160,10 @@ class KnowledgeGraph:
         left for a later ingest. ``progress=None`` shows a bar by bytes when stderr is a terminal.
 
         ``materialise`` as for :meth:`ingest_events`. ``workers`` processes map events to quads
-        in parallel (:mod:`provml_kg.store.parallel`);
-        ``None`` uses one per core when there are at least :data:`PARALLEL_BYTES` to read, ``0``
-        maps in this process.
+        in parallel (:mod:`provml_kg.store.parallel`): ``0`` (the default) maps in this process,
+        ``None`` uses one per core when there are at least :data:`PARALLEL_BYTES` to read (what
+        ``provml ingest`` does). Worker processes are spawned, so a script that asks for them
+        must guard its entry point with ``if __name__ == "__main__":``.
 
         Raises:
             InputError: a path does not exist or holds no spool file.
