@@ -180,3 +180,89 @@ def test_bad_sink_arguments() -> None:
         HttpSink("ftp://x")
     with pytest.raises(Exception, match="sink=42"):
         capture.workflow("w", sink=42, mpi=False)
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_serve(store: Path, port: int, token: str) -> Any:
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    proc = subprocess.Popen([sys.executable, "-m", "provml_kg.cli", "serve", "--store", str(store),
+                             "--port", str(port), "--allow-update", "--token", token],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"provml serve exited: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"}, timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("provml serve did not start within 60 s")
+
+
+def stop_serve(proc: Any) -> None:
+    import signal
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except Exception:  # noqa: BLE001 - make sure it is gone
+        proc.kill()
+        proc.wait()
+
+
+def test_capture_to_provml_serve_through_an_outage(tmp_path: Path) -> None:
+    """Against the real endpoint: what the server got plus the replayed spill is exactly the
+    graph of every event, and replaying again changes nothing (idempotent ingestion)."""
+    from provml_kg.store import KnowledgeGraph
+
+    store, token, port = tmp_path / "store", "t0ken", free_port()
+    url = f"http://127.0.0.1:{port}/events"
+    server = start_serve(store, port, token)
+    everything: list[dict[str, Any]] = []
+    sink = HttpSink(url, token=token, spill=SpoolSink(tmp_path / "spill"), retries=1,
+                    backoff=0.05, cooldown=0)
+    try:
+        wf = capture.workflow("served", sink=[sink, everything.extend], mpi=False,
+                              flush_interval=60)
+        wf.start()
+        with wf.training("fit") as tr:
+            for ep in tr.epochs(2):
+                ep.log_metric("loss", 1.0 / (ep.index + 1))
+            wf.flush()
+            stop_serve(server)  # the endpoint goes down mid-run
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                for i in (2, 3):
+                    with tr.epoch(i) as ep:
+                        ep.log_metric("loss", 1.0 / (i + 1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            wf.end()
+        assert sink.delivered > 0 and sink.spilled > 0
+        assert sink.delivered + sink.spilled == len(everything)
+
+        server = start_serve(store, port, token)
+        spilled = sink.spilled
+        assert replay(tmp_path / "spill", url, token=token, mark_done=False) == spilled
+        assert replay(tmp_path / "spill", url, token=token) == spilled  # a duplicate delivery
+    finally:
+        stop_serve(server)
+
+    served = KnowledgeGraph(store, read_only=True)
+    reference = KnowledgeGraph()
+    reference.ingest_events(everything)
+    assert served.workflows() == [wf.id]
+    quads = set(served.export(format="nq").decode().splitlines())
+    assert quads == set(reference.export(format="nq").decode().splitlines())
