@@ -7,15 +7,18 @@ query's evaluation too. Queries that compute everything before their first row (
 GROUP BY) are only stopped when they start writing; the HTTP side answers 503 at the deadline
 regardless (see :mod:`provml_kg.server.sparql`).
 
-The result cap counts rows of a line-per-row format (TSV for solutions, N-Triples for graphs):
-evaluation stops one row past the cap, the complete rows are kept and converted to the
-requested format by pyoxigraph (parse + serialise, both in Rust), and the response says so.
+The result cap: a result is first written straight in the requested format; while its output
+is shorter than the cap times the fewest bytes a row takes in that format, it cannot have more
+rows than the cap and is sent as is (the common case, no extra work). A longer one is evaluated
+again into a line-per-row format (TSV for solutions, N-Triples for graphs) that stops one row
+past the cap; the complete rows are converted to the requested format by pyoxigraph (parse +
+serialise, both in Rust), and the response says it was truncated.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,22 +88,35 @@ class Result:
 
 
 class _Stop(Exception):
-    """Raised inside the serialiser's writes to end evaluation (cap reached)."""
+    """Raised inside the serialiser's writes to end evaluation (a budget is spent)."""
+
+
+# The fewest bytes a row (or triple) takes in each format: output shorter than
+# cap x minimum cannot hold more than cap rows, so it is sent as written.
+_MIN_ROW_BYTES: dict[Any, int] = {
+    QueryResultsFormat.JSON: 3, QueryResultsFormat.XML: 17, QueryResultsFormat.CSV: 2,
+    QueryResultsFormat.TSV: 1, RdfFormat.N_TRIPLES: 17, RdfFormat.N_QUADS: 17,
+}
 
 
 class _Sink:
-    """A write-only binary file that collects output, counts lines and enforces the limits."""
+    """A write-only binary file that collects output, enforces the deadline, and stops once it
+    holds more than ``max_lines`` lines or ``max_bytes`` bytes."""
 
-    def __init__(self, deadline: float, max_lines: int | None) -> None:
+    def __init__(self, deadline: float, *, max_lines: int | None = None,
+                 max_bytes: int | None = None) -> None:
         self.deadline = deadline
-        self.max_lines = max_lines
+        self.max_lines, self.max_bytes = max_lines, max_bytes
         self.parts: list[bytes] = []
-        self.lines = 0
+        self.lines = self.size = 0
 
     def write(self, data: bytes) -> int:
         if time.monotonic() > self.deadline:
             raise QueryTimeoutError("the query ran past the time limit; narrow it down or add a LIMIT")
         self.parts.append(bytes(data))
+        self.size += len(data)
+        if self.max_bytes is not None and self.size > self.max_bytes:
+            raise _Stop
         if self.max_lines is not None:
             self.lines += data.count(b"\n")
             if self.lines > self.max_lines:
@@ -120,12 +136,21 @@ class _Sink:
         return data[: end + 1]
 
 
-def _serialize_solutions(solutions: QuerySolutions, fmt: QueryResultsFormat, sink: _Sink,
-                         cap: int | None) -> Result:
-    if cap is None:
-        solutions.serialize(sink, format=fmt)
-        return Result(sink.content(), fmt.media_type, None, False)
-    sink.max_lines = cap + 1  # the TSV header line
+def _direct(write: Callable[[_Sink], None], fmt: Any, deadline: float, cap: int | None) -> Result | None:
+    """Serialise straight into ``fmt``; ``None`` when the output grew past what ``cap`` rows
+    could take (the caller then counts rows on a line format)."""
+    budget = None if cap is None else cap * _MIN_ROW_BYTES.get(fmt, 3)
+    sink = _Sink(deadline, max_bytes=budget)
+    try:
+        write(sink)
+    except _Stop:
+        return None
+    return Result(sink.content(), fmt.media_type, None, False)
+
+
+def _capped_solutions(solutions: QuerySolutions, fmt: QueryResultsFormat, deadline: float,
+                      cap: int) -> Result:
+    sink = _Sink(deadline, max_lines=cap + 1)  # the TSV header line
     truncated = False
     try:
         solutions.serialize(sink, format=QueryResultsFormat.TSV)
@@ -139,12 +164,8 @@ def _serialize_solutions(solutions: QuerySolutions, fmt: QueryResultsFormat, sin
     return Result(body, fmt.media_type, rows, truncated)
 
 
-def _serialize_triples(triples: Any, fmt: RdfFormat, sink: _Sink, cap: int | None) -> Result:
-    names = prefixes() if fmt in _PREFIXED else None
-    if cap is None:
-        serialize(triples, sink, format=fmt, prefixes=names)
-        return Result(sink.content(), fmt.media_type, None, False)
-    sink.max_lines = cap
+def _capped_triples(triples: Any, fmt: RdfFormat, deadline: float, cap: int) -> Result:
+    sink = _Sink(deadline, max_lines=cap)
     truncated = False
     try:
         serialize(triples, sink, format=RdfFormat.N_TRIPLES)
@@ -154,8 +175,19 @@ def _serialize_triples(triples: Any, fmt: RdfFormat, sink: _Sink, cap: int | Non
     rows = nt.count(b"\n")
     if fmt == RdfFormat.N_TRIPLES:
         return Result(nt, fmt.media_type, rows, truncated)
+    names = prefixes() if fmt in _PREFIXED else None
     body = serialize(parse(nt, format=RdfFormat.N_TRIPLES), format=fmt, prefixes=names)
     return Result(body or b"", fmt.media_type, rows, truncated)
+
+
+def _evaluate(store: Store, sparql: str, substitutions: Mapping[Variable, Any] | None,
+              options: Mapping[str, Any]) -> Any:
+    try:
+        return store.query(sparql, substitutions=dict(substitutions) if substitutions else None, **options)
+    except SyntaxError as bad:
+        raise QueryError(f"the SPARQL query does not parse: {bad}") from None
+    except OSError as bad:
+        raise QueryError(f"the SPARQL query failed: {bad}") from None
 
 
 def run_query(store: Store, sparql: str, *, accept: str | None, limits: Limits,
@@ -170,23 +202,30 @@ def run_query(store: Store, sparql: str, *, accept: str | None, limits: Limits,
         QueryTimeoutError: ``deadline`` (a :func:`time.monotonic` value) passed while writing.
         starlette.exceptions.HTTPException: 406 when no acceptable format fits the query form.
     """
-    try:
-        results = store.query(sparql, substitutions=dict(substitutions) if substitutions else None,
-                              **options)
-    except SyntaxError as bad:
-        raise QueryError(f"the SPARQL query does not parse: {bad}") from None
-    except OSError as bad:
-        raise QueryError(f"the SPARQL query failed: {bad}") from None
-    sink = _Sink(deadline, None)
+    results = _evaluate(store, sparql, substitutions, options)
+    cap = limits.max_results
     try:
         if isinstance(results, QueryBoolean):
             fmt = results_format(accept)
             return Result(results.serialize(format=fmt), fmt.media_type, None, False)
         if isinstance(results, QuerySolutions):
-            return _serialize_solutions(results, results_format(accept), sink, limits.max_results)
-        return _serialize_triples(results, graph_format(accept), sink, limits.max_results)
+            result_fmt = results_format(accept)
+            direct = _direct(lambda sink: results.serialize(sink, format=result_fmt), result_fmt, deadline, cap)
+            if direct is not None or cap is None:
+                assert direct is not None
+                return direct
+            # more output than the cap allows for sure: evaluate again, counting rows
+            again = _evaluate(store, sparql, substitutions, options)
+            return _capped_solutions(again, result_fmt, deadline, cap)
+        graph_fmt = graph_format(accept)
+        names = prefixes() if graph_fmt in _PREFIXED else None
+        direct = _direct(lambda sink: serialize(results, sink, format=graph_fmt, prefixes=names),
+                         graph_fmt, deadline, cap)
+        if direct is not None or cap is None:
+            assert direct is not None
+            return direct
+        return _capped_triples(_evaluate(store, sparql, substitutions, options), graph_fmt, deadline, cap)
     except (QueryTimeoutError, QueryError):
         raise
     except (OSError, RuntimeError) as bad:
         raise QueryError(f"the SPARQL query failed: {bad}") from None
-
