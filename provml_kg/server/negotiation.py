@@ -93,8 +93,8 @@ def negotiate(accept: str | None, offers: dict[str, F], default: F) -> F:
             return default
         if media.endswith("/*"):
             main = media[:-1]
-            for offered, fmt in offers.items():
-                if offered.startswith(main):
+            for fmt in offers.values():  # by the media type the response will carry
+                if fmt.media_type.startswith(main):
                     return fmt
     raise HTTPException(406, f"none of the accepted media types ({accept}) can represent this "
                              f"result; available: {', '.join(offers)}")
