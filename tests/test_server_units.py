@@ -86,3 +86,17 @@ def test_failures_are_plain_messages_never_tracebacks() -> None:
             assert response.status_code in (404, 500)
             assert response.headers["content-type"].startswith("text/plain")
             assert "Traceback" not in response.text and "File \"" not in response.text
+
+
+def test_cors_is_off_by_default_and_on_when_asked() -> None:
+    with KnowledgeGraph() as kg:
+        origin = {"Origin": "http://yasgui.example"}
+        with TestClient(create_app(kg)) as client:
+            response = client.get("/sparql", params={"query": "ASK {}"}, headers=origin)
+            assert "access-control-allow-origin" not in response.headers
+        with TestClient(create_app(kg, cors=True)) as client:
+            response = client.get("/sparql", params={"query": "ASK {}"}, headers=origin)
+            assert response.headers["access-control-allow-origin"] == "*"
+            preflight = client.options("/sparql", headers={**origin, "Access-Control-Request-Method": "POST",
+                                                            "Access-Control-Request-Headers": "content-type"})
+            assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -82,7 +84,8 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 
 def create_app(kg: KnowledgeGraph, *, allow_update: bool = False, token: str | None = None,
                query_timeout: float = DEFAULT_TIMEOUT,
-               max_results: int | None = DEFAULT_MAX_RESULTS, close_store: bool = False) -> Starlette:
+               max_results: int | None = DEFAULT_MAX_RESULTS, close_store: bool = False,
+               cors: bool = False) -> Starlette:
     """Return the endpoint serving ``kg``.
 
     The store is flushed when the app shuts down, after the last request (uvicorn finishes
@@ -95,6 +98,8 @@ def create_app(kg: KnowledgeGraph, *, allow_update: bool = False, token: str | N
         token: the bearer token writes must carry; required when ``allow_update``.
         query_timeout: seconds before a query is answered 503.
         max_results: rows or triples per result before it is truncated (``None``: no cap).
+        cors: let web pages of any origin call the endpoint (e.g. YASGUI served elsewhere):
+            CORS headers for every route; writes still need the bearer token.
         close_store: close ``kg`` on shutdown (what ``provml serve`` does: uvicorn ends the
             process by re-raising the signal, so code after ``Server.run`` may not run).
 
@@ -130,6 +135,10 @@ def create_app(kg: KnowledgeGraph, *, allow_update: bool = False, token: str | N
         Mount("/static", StaticFiles(directory=_static_dir()), name="static"),
     ]
     handlers = {HTTPException: _http_error, ProvmlError: _provml_error, Exception: _internal_error}
-    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)  # type: ignore[arg-type]
+    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PUT", "DELETE", "HEAD"],
+                             allow_headers=["Accept", "Content-Type", "Authorization"],
+                             expose_headers=["X-Provml-Rows", "X-Provml-Truncated"])] if cors else []
+    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan,  # type: ignore[arg-type]
+                    middleware=middleware)
     app.state.provml = state
     return app
