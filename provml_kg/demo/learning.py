@@ -103,7 +103,8 @@ def train_and_evaluate(parent: Any, variant: Variant, sets: dict[str, FeatureSet
         model_dir.mkdir(parents=True, exist_ok=True)
         model_path = model_dir / f"{variant.experiment}-{variant.name}-{parent.id[:8]}.pkl"
         model_path.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-        model_id = tr.log_model(model, name=f"{variant.experiment}/{variant.name}", path=model_path)
+        model_id = tr.log_model(model, name=f"{variant.experiment}/{variant.name}", path=model_path,
+                                framework=f"scikit-learn {sklearn.__version__}")
     with parent.validation("validate", task="classification") as va:
         va.used(name=f"{variant.experiment}/{variant.name}", type="model", id=model_id)
         val_id = va.used(name=val.name, type="feature_set", id=val.id, path=val.path, hash=False)
