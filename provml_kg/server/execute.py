@@ -26,7 +26,7 @@ from pyoxigraph import (QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFor
                         Variable, parse, parse_query_results, serialize)
 
 from provml_kg.errors import QueryError
-from provml_kg.server.negotiation import graph_format, results_format
+from provml_kg.server.negotiation import graph_format, iri, results_format
 from provml_kg.vocab import prefixes
 
 __all__ = ["Limits", "Dataset", "Result", "QueryTimeoutError", "run_query"]
@@ -62,8 +62,6 @@ class Dataset:
         Raises:
             InputError: a graph IRI is not a valid IRI.
         """
-        from provml_kg.server.negotiation import iri
-
         options: dict[str, Any] = {}
         if self.default_graphs:
             options["default_graph"] = [iri(g, "default-graph-uri") for g in self.default_graphs]
