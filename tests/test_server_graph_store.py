@@ -135,3 +135,16 @@ def test_read_only_server_refuses_graph_store_writes(tmp_path: Any) -> None:
         assert httpx.get(server.url + "/store", params={"graph": "http://example.org/g"}).status_code == 404
     finally:
         server.stop()
+
+
+def test_direct_graph_identification(provml_server: Any) -> None:
+    url, auth = provml_server.url + "/store/runs/imported-7", provml_server.auth()
+    assert httpx.get(url).status_code == 404
+    assert httpx.put(url, content=DOC, headers={**TTL, **auth}).status_code == 201
+    assert size(provml_server, url) == 3  # the graph's IRI is its URL
+    assert len(list(parse(httpx.get(url, headers={"Accept": "application/n-triples"}).content,
+                          format=RdfFormat.N_TRIPLES))) == 3
+    assert httpx.put(url, content=DOC, headers=TTL).status_code == 401
+    assert httpx.get(url, params={"graph": "http://example.org/g"}).status_code == 400
+    assert httpx.delete(url, headers=auth).status_code == 204
+    assert httpx.get(url).status_code == 404

@@ -129,6 +129,7 @@ def create_app(kg: KnowledgeGraph, *, allow_update: bool = False, token: str | N
         Route("/", index, methods=["GET"]),
         Route("/sparql", sparql_endpoint, methods=["GET", "POST"]),
         Route("/store", graph_store, methods=["GET", "PUT", "POST", "DELETE"]),
+        Route("/store/{path:path}", graph_store, methods=["GET", "PUT", "POST", "DELETE"]),
         Route("/events", post_events, methods=["POST"]),
         Route("/queries", list_queries, methods=["GET"]),
         Route("/queries/{name}", run_stored_query, methods=["GET", "POST"], name="query"),

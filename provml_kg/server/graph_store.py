@@ -1,6 +1,7 @@
-"""The SPARQL 1.1 Graph Store HTTP Protocol at ``/store`` (indirect graph identification).
+"""The SPARQL 1.1 Graph Store HTTP Protocol at ``/store``.
 
-``?default`` names the default graph, ``?graph=IRI`` a named graph; with neither, GET returns
+``?default`` names the default graph, ``?graph=IRI`` a named graph (indirect identification);
+``/store/any/path`` names the graph whose IRI is that URL (direct identification). With none, GET returns
 the whole dataset (TriG or N-Quads) and PUT/POST take a dataset. GET/HEAD read; PUT replaces,
 POST merges (201 when it creates the graph, 204 otherwise), DELETE drops (404 when there is no
 such graph). Writes need the bearer token; an upload is parsed in full before anything is
@@ -45,7 +46,13 @@ async def graph_store(request: Request) -> Response:
     """Serve ``/store`` (GET, HEAD, PUT, POST, DELETE)."""
     state = state_of(request)
     params = url_params(request)
-    target = _target(params)
+    if request.path_params.get("path"):  # direct identification: the URL names the graph
+        if "graph" in params or "default" in params:
+            raise HTTPException(400, "a graph URL under /store/ names the graph itself; "
+                                     "?graph= and ?default belong to /store")
+        target: Target = iri(str(request.url.replace(query="", fragment="")), "graph URL")
+    else:
+        target = _target(params)
     store = state.kg.store
     if request.method in ("GET", "HEAD"):
         accept = single(params, "format") or request.headers.get("accept")
