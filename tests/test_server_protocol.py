@@ -192,12 +192,16 @@ def test_request_errors_are_4xx(provml_server: Any) -> None:
         "two queries": httpx.get(url + f"?query={COUNT_ALL}&query={COUNT_ALL}"),
         "two queries in a form": httpx.post(url, content=f"query={COUNT_ALL}&query=ASK{{}}", headers=FORM),
         "query and update": httpx.post(url, data={"query": COUNT_ALL, "update": "CLEAR ALL"}),
+        "two updates": httpx.post(url, content=b"update=CLEAR%20NAMED&update=CLEAR%20DEFAULT", headers=FORM),
         "update by GET": httpx.get(url, params={"update": "CLEAR ALL"}),
         "non-UTF-8 query": httpx.get(url + "?query=SELECT%20%FF%FE"),
         "non-UTF-8 body": httpx.post(url, content=b"SELECT \xff", headers={"Content-Type": "application/sparql-query"}),
         "empty form": httpx.post(url, content=b"", headers=FORM),
     }
     assert {name: r.status_code for name, r in cases.items()} == {name: 400 for name in cases}
+    utf16 = httpx.post(url, content="ASK {}".encode("utf-16"),
+                       headers={"Content-Type": "application/sparql-query; charset=UTF-16"})
+    assert utf16.status_code in (400, 415)
     wrong_type = httpx.post(url, content=COUNT_ALL.encode(), headers={"Content-Type": "text/plain"})
     no_type = httpx.post(url, content=COUNT_ALL.encode())
     assert (wrong_type.status_code, no_type.status_code) == (415, 415)
@@ -230,6 +234,19 @@ def test_update_needs_a_valid_token_and_refusals_change_nothing(provml_server: A
     assert bad.status_code == 400 and "does not parse" in bad.text
     httpx.post(url, data={"update": f"DROP GRAPH <{graph}>"}, headers=provml_server.auth())
     assert ask_count(provml_server) == before
+
+
+def test_relative_iris_resolve_against_the_endpoint(provml_server: Any) -> None:
+    url, graph = provml_server.url + "/sparql", "urn:test:base"
+    update = f"INSERT DATA {{ GRAPH <{graph}> {{ <http://example.org/s> <http://example.org/p> <test> }} }}"
+    assert httpx.post(url, content=update.encode(), headers={**provml_server.auth(),
+                      "Content-Type": "application/sparql-update"}).status_code == 204
+    response = httpx.get(url, params={"query": f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"})
+    rows = list(parse_query_results(response.content, format=QueryResultsFormat.JSON))
+    assert [row["o"].value for row in rows] == [provml_server.url + "/test"]
+    ask = httpx.get(url, params={"query": f"ASK {{ GRAPH <{graph}> {{ ?s ?p <test> }} }}"})
+    assert bool(parse_query_results(ask.content, format=QueryResultsFormat.JSON))
+    httpx.post(url, data={"update": f"DROP GRAPH <{graph}>"}, headers=provml_server.auth())
 
 
 def test_using_graph_uri_parameters(provml_server: Any) -> None:

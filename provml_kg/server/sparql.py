@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from provml_kg.errors import QueryError
 from provml_kg.server.execute import Dataset, Result, run_query
 from provml_kg.server.forms import body_text, form_params, media_type, single, url_params
 from provml_kg.server.negotiation import graph_format
@@ -29,6 +30,19 @@ UPDATE = "application/sparql-update"
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def _base(request: Request) -> str:
+    """The base IRI of a request's query or update: the endpoint's URL (relative IRIs such as
+    ``<test>`` resolve against it, as the protocol allows)."""
+    return str(request.url.replace(query="", fragment=""))
+
+
+def _check_charset(request: Request) -> None:
+    for param in request.headers.get("content-type", "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise HTTPException(415, f"charset {value.strip()!r} is not accepted; send UTF-8")
 
 
 def accept_of(request: Request, params: dict[str, list[str]]) -> str | None:
@@ -60,6 +74,7 @@ async def sparql_endpoint(request: Request) -> Response:
             return service_description(request, state)
         return await _query(request, state, query, in_url)
     kind = media_type(request)
+    _check_charset(request)
     if kind == FORM:
         form = await form_params(request)
         if "query" in form and "update" in form:
@@ -85,7 +100,7 @@ async def _query(request: Request, state: ServerState, query: str,
     if "update" in params:
         raise HTTPException(400, "give either a 'query' or an 'update', not both")
     dataset = Dataset(tuple(params.get("default-graph-uri", ())), tuple(params.get("named-graph-uri", ())))
-    options = dataset.options(has_dataset(query))
+    options = {**dataset.options(has_dataset(query)), "base_iri": _base(request)}
     result = await state.read(lambda: run_query(
         state.kg.store, query, accept=accept_of(request, params), limits=state.limits,
         deadline=state.deadline(), options=options))
@@ -97,10 +112,15 @@ async def _update(request: Request, state: ServerState, update: str,
     state.require_write(request)
     text = add_using(update, tuple(params.get("using-graph-uri", ())),
                      tuple(params.get("using-named-graph-uri", ())))
-    kg = state.kg
+    kg, base = state.kg, _base(request)
 
     def apply() -> None:
-        kg.update(text)
+        try:
+            kg.store.update(text, base_iri=base)
+        except SyntaxError as bad:
+            raise QueryError(f"the SPARQL update does not parse: {bad}") from None
+        except OSError as bad:
+            raise QueryError(f"the SPARQL update failed: {bad}") from None
         kg.flush()
 
     await state.write(apply)
