@@ -51,7 +51,7 @@ def test_page_is_self_contained(provml_server: Any) -> None:
     assert "https://" not in script.replace("https://w3id.org/provml#", "")
 
 
-def test_page_runs_a_query_and_draws_the_lineage(provml_server: Any, browser: Any) -> None:
+def test_page_runs_a_query_and_draws_the_lineage(provml_server: Any, browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -90,7 +90,7 @@ def test_page_runs_a_query_and_draws_the_lineage(provml_server: Any, browser: An
     assert {"Entity", "Activity", "Agent"} <= kinds
     assert {"wasGeneratedBy", "used"} <= labels
     assert svg.find_elements(By.CSS_SELECTOR, f"g.node.focus[data-iri='{MODEL}']")
-    svg.screenshot(str(Path(__file__).parent.parent / ".pytest_cache" / "provml-lineage.png"))
+    assert svg.screenshot(str(tmp_path / "lineage.png"))  # it renders
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
 
