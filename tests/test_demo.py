@@ -141,3 +141,38 @@ def test_capture_off_runs_the_same_lifecycle_without_spools(tmp_path: Path) -> N
     result = run_lifecycle(DemoConfig(tmp_path, scale=0, capture=False))
     assert len(result.runs) == 2 and result.production.labels_path.is_file()
     assert not list(tmp_path.glob("spool/**/*.jsonl"))
+
+
+def test_serve_opens_the_endpoint_on_the_demo_store(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "provml_kg.demo", "--scale", "0", "--serve", "--port", str(port),
+         "--store", str(tmp_path / "store"), "--workdir", str(tmp_path / "data")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/sparql"
+        deadline = time.monotonic() + 90
+        answer = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                answer = httpx.get(url, params={"query": f"ASK {{ ?cube a <{SEISMIC}SeismicCube> }}"},
+                                   headers={"Accept": "application/sparql-results+json"}, timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert answer is not None, process.stdout.read() if process.poll() is not None else "timeout"
+        assert answer.status_code == 200 and answer.json()["boolean"] is True
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        out = process.stdout.read()
+    assert f"http://127.0.0.1:{port}/" in out

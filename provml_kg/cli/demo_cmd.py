@@ -23,8 +23,8 @@ from provml_kg.errors import ProvmlError
               help="Run as one rank of an MPI job (start with mpiexec -n N): a hyperparameter "
                    "search across ranks captured into one workflow.")
 @click.option("--serve", is_flag=True, help="Then serve the SPARQL endpoint on the store.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port of the endpoint with --serve (0 picks a free one).")
+@click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True,
+              help="Port of the endpoint with --serve.")
 def demo(store: Path, workdir: Path | None, scale: int, seed: int, mpi: bool, serve: bool,
          port: int) -> int:
     """Run the demo lifecycle (curation, preparation, learning, production), capture it, ingest

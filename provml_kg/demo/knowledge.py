@@ -70,7 +70,7 @@ def ask(store: Any, result: LifecycleResult, study: str) -> list[Answer]:
                                       "k": 3}),
         ("Which models were trained on seismic data from the Santos basin?", "models_by_basin",
          {"basin": "Santos"}),
-        (f"How well does the selected model recognise each geological structure (recall)?",
+        ("How well does the selected model recognise each geological structure (recall)?",
          "accuracy_per_structure", {"model": best, "kind": "recall"}),
     ]
     answers = []
