@@ -23,7 +23,7 @@ from pyoxigraph import Literal, NamedNode, Store, Variable
 from provml_kg import capture
 from provml_kg.errors import InputError, ParameterError, QueryError, UnknownQueryError
 from provml_kg.queries import (
-    Param, StoredQuery, compact_iri, get_query, load_queries, parse_header, run_query,
+    Param, compact_iri, get_query, load_queries, parse_header, run_query,
     term_to_python,
 )
 from provml_kg.store import KnowledgeGraph
