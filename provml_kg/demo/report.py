@@ -55,7 +55,7 @@ def runs_table(result: LifecycleResult) -> Table:
                   "baselines on the North Sea only. h hidden layers, lr learning rate, a L2 "
                   "penalty; acc, F1: test set; fault, chan, salt: test recall of the structure", caption_justify="left")
     table.add_column("run", no_wrap=True, width=9)
-    table.add_column("hyperparameters", overflow="fold", width=21)
+    table.add_column("hyperparameters", overflow="fold", width=18)
     for column in ("valF1", "acc", "F1", "fault", "chan", "salt"):
         table.add_column(column, no_wrap=True, justify="right", width=6)
     for run in result.runs:
