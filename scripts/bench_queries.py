@@ -651,7 +651,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = list(args.sizes) + ([1e7] if args.huge else [])
     base_repeat = min(args.baseline_repeat, args.repeat)
-    console = Console()
+    # a file or pipe gets the full table, not one folded to 80 columns
+    console = Console() if sys.stdout.isatty() else Console(width=160)
     workdir = Path(tempfile.mkdtemp(prefix="bench-queries-", dir=args.workdir))
     results: list[dict[str, Any]] = []
     mismatches: list[str] = []
