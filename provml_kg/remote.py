@@ -162,8 +162,8 @@ class RemoteKnowledgeGraph:
                     self._checkpoint.advance(file, position)
                 self._checkpoint.save()
         finally:
-            for update in materialisation_plan(self._checkpoint.dirty):
-                self.update(update)
+            for step in materialisation_plan(self._checkpoint.dirty):
+                self.update(step.update)
             self._checkpoint.dirty.clear()
             self._checkpoint.save()
         report.workflows = sorted(touched)

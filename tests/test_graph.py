@@ -372,6 +372,22 @@ def test_replay_and_batching_give_the_same_graph(lifecycle_events: list[dict[str
     assert set(store) == reference
 
 
+def test_select_route_adds_what_the_updates_add(lifecycle_events: list[dict[str, Any]]) -> None:
+    by_update, by_select = Store(), Store()
+    for store in (by_update, by_select):
+        store.extend(graph.events_to_quads(lifecycle_events))
+    for text, _ in graph.materialisation_updates():
+        by_update.update(text)
+    added = 0
+    for step in graph.materialisation_steps():
+        added += graph.run_step(by_select, step)
+    assert added > 0 and set(by_select) == set(by_update)
+    selects = [s for s in graph.materialisation_steps(workflow_graph("wf-training")) if s.select]
+    assert len(selects) >= 10 and all(s.template for s in selects)
+    assert all(f"GRAPH {workflow_graph('wf-training')}" in s.select for s in selects
+               if "across workflows" not in s.select and "another one" not in s.select)
+
+
 def test_scoped_updates_refuse_foreign_graphs() -> None:
     with pytest.raises(InputError, match="workflow_graph"):
         graph.materialisation_updates(NamedNode("http://example.org/g"))

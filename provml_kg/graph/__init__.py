@@ -30,9 +30,12 @@ from provml_kg.graph.mapping import event_quads, events_to_quads
 from provml_kg.graph.nodes import experiment_plan, stage_plan, transformation_plan
 from provml_kg.graph.materialise import (
     MATERIALISE,
+    Step,
     build_graph,
+    materialisation_steps,
     materialisation_updates,
     materialise,
+    run_step,
 )
 from provml_kg.graph.terms import SUPER_PROPERTIES, TYPES
 
@@ -40,5 +43,6 @@ __all__ = [
     "DATA_BASE", "ONTOLOGY_GRAPH", "MATERIALISE", "TYPES", "SUPER_PROPERTIES",
     "mint", "workflow_graph", "execution", "entity", "transformation_plan", "stage_plan",
     "experiment_plan", "datetime_literal", "scalar_literal",
-    "event_quads", "events_to_quads", "materialisation_updates", "materialise", "build_graph",
+    "event_quads", "events_to_quads", "Step", "materialisation_steps", "materialisation_updates",
+    "run_step", "materialise", "build_graph",
 ]

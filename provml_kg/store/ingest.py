@@ -23,7 +23,7 @@ from provml_kg.capture.spool import spool_files
 from provml_kg.store.checkpoint import Position, read_lines
 from provml_kg.errors import EventValidationError, InputError
 from provml_kg.events import validate as validate_event
-from provml_kg.graph import materialisation_updates, workflow_graph
+from provml_kg.graph import Step, materialisation_steps, workflow_graph
 
 __all__ = ["IngestReport", "Batch", "event_batches", "check_events", "spool_batches",
            "expand_spool_paths", "progress_bar", "materialisation_plan", "DEFAULT_BATCH_QUADS"]
@@ -201,24 +201,25 @@ def spool_batches(files: list[Path], to_quads: Mapper, start_of: Callable[[Path]
 _SCOPED_LIMIT = 16
 
 
-def materialisation_plan(workflows: Iterable[str]) -> list[str]:
-    """Return the SPARQL updates to run after ingesting events of ``workflows``, in order.
+def materialisation_plan(workflows: Iterable[str]) -> list[Step]:
+    """Return the materialisation steps to run after ingesting events of ``workflows``, in order.
 
     Each rule runs once per workflow graph when it is scoped to one graph, once in all when it
     joins graphs; past a few workflows every rule runs once over all graphs (cheaper than many
-    scoped runs).
+    scoped runs). Run a step with :func:`provml_kg.graph.run_step` on a pyoxigraph store, or
+    send ``step.update`` to a SPARQL 1.1 Update endpoint.
     """
     graphs = [workflow_graph(wf) for wf in sorted(set(workflows))]
     if not graphs:
         return []
-    everywhere = [text for text, _ in materialisation_updates(None)]
+    everywhere = materialisation_steps(None)
     if len(graphs) > _SCOPED_LIMIT:
         return everywhere
-    scoped = [[text for text, _ in materialisation_updates(g)] for g in graphs]
-    plan: list[str] = []
+    scoped = [materialisation_steps(g) for g in graphs]
+    plan: list[Step] = []
     for index, unscoped in enumerate(everywhere):
-        texts = [per_graph[index] for per_graph in scoped]
-        plan.extend([unscoped] if all(t == unscoped for t in texts) else texts)
+        steps = [per_graph[index] for per_graph in scoped]
+        plan.extend([unscoped] if all(s == unscoped for s in steps) else steps)
     return plan
 
 

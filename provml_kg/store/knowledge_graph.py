@@ -17,7 +17,7 @@ from pyoxigraph import (NamedNode, QueryBoolean, QuerySolutions, QueryTriples,
 
 from provml_kg.errors import InputError, QueryError, StoreError
 from provml_kg.formats import format_for_path, rdf_format
-from provml_kg.graph import ONTOLOGY_GRAPH, event_quads, workflow_graph
+from provml_kg.graph import ONTOLOGY_GRAPH, event_quads, run_step, workflow_graph
 from provml_kg.store.checkpoint import CHECKPOINT_NAME, Checkpoint, Position
 from provml_kg.store.opening import open_store, remove_writer_file, write_writer_file
 from provml_kg.store.parallel import parallel_spool_batches
@@ -253,8 +253,8 @@ class KnowledgeGraph:
         if not dirty:
             return []
         store = self._writable()
-        for update in materialisation_plan(dirty):
-            store.update(update)
+        for step in materialisation_plan(dirty):
+            run_step(store, step)
         if self.path is not None:
             store.flush()
         self._checkpoint.dirty.clear()
