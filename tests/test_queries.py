@@ -193,6 +193,32 @@ def test_binding_converts_values_to_typed_terms() -> None:
     assert term_to_python(Literal("0.5", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#double"))) == 0.5
 
 
+@pytest.mark.parametrize("name", sorted(load_queries()))
+def test_every_sub_query_writes_the_where_keyword(name: str) -> None:
+    # bound_text opens each WHERE group with the parameters' VALUES block
+    code = "\n".join(line for line in get_query(name).text.splitlines()
+                     if not line.lstrip().startswith("#"))
+    assert len(re.findall(r"\bSELECT\b", code, re.I)) == len(re.findall(r"\bWHERE\s*\{", code, re.I))
+
+
+def test_bound_text_opens_every_where_group_with_the_terms() -> None:
+    stored = get_query("experiment_runs")
+    text = stored.bound_text(stored.bind(experiment="id:experiment/x", measure="acc"))
+    block = f'VALUES (?experiment ?measure) {{ (<{ID}experiment/x> "acc") }}'
+    assert text.count(block) == 2 and text.replace(" " + block, "") == stored.text
+    assert stored.bound_text({}) == stored.text
+
+
+def test_a_hostile_string_stays_one_literal(kg) -> None:
+    hostile = 'accuracy" ) } } DELETE WHERE { ?s ?p ?o } #'
+    before = len(kg)
+    assert rows(kg, "experiment_runs", experiment=ID + "experiment/fault-detection/mlp-baseline",
+                measure=hostile) == []
+    stored = get_query("experiment_runs")
+    text = stored.bound_text(stored.bind(experiment="id:experiment/x", measure=hostile))
+    assert str(Literal(hostile)) in text and len(kg) == before
+
+
 # ---------------------------------------------------------------- golden answers
 def test_lineage_of_the_model_reaches_both_raw_files_across_workflows(kg, lifecycle_ids) -> None:
     ids = lifecycle_ids

@@ -46,6 +46,6 @@ async def run_stored_query(request: Request) -> Response:
     values = {key: single(params, key) for key in params if key != "format"}
     substitutions = stored.bind(**{k: v for k, v in values.items() if v != ""})
     result = await state.read(lambda: run_query(
-        state.kg.store, stored.text, accept=accept, limits=state.limits, deadline=state.deadline(),
-        options={"use_default_graph_as_union": True}, substitutions=substitutions))
+        state.kg.store, stored.bound_text(substitutions), accept=accept, limits=state.limits,
+        deadline=state.deadline(), options={"use_default_graph_as_union": True}))
     return result_response(result)
