@@ -23,7 +23,7 @@ from pyoxigraph import Literal, NamedNode, Store, Variable
 from provml_kg import capture
 from provml_kg.errors import InputError, ParameterError, QueryError, UnknownQueryError
 from provml_kg.queries import (
-    Param, compact_iri, get_query, load_queries, parse_header, run_query,
+    Param, compact_iri, get_query, load_queries, load_query, parse_header, run_query,
     term_to_python,
 )
 from provml_kg.store import KnowledgeGraph
@@ -207,6 +207,21 @@ def test_bound_text_opens_every_where_group_with_the_terms() -> None:
     block = f'VALUES (?experiment ?measure) {{ (<{ID}experiment/x> "acc") }}'
     assert text.count(block) == 2 and text.replace(" " + block, "") == stored.text
     assert stored.bound_text({}) == stored.text
+
+
+def test_bind_mode_comes_from_the_header(tmp_path: Path) -> None:
+    assert get_query("best_model").bind_mode == "substitutions"
+    assert get_query("lineage").bind_mode == "values"
+    stored = get_query("best_model")
+    bound = stored.bind(study="id:study/s", measure="f1")
+    assert stored.prepare(bound) == (stored.text, bound)
+    lineage = get_query("lineage")
+    text, subs = lineage.prepare(lineage.bind(entity="id:entity/m"))
+    assert subs == {} and "VALUES (?entity)" in text
+    bad = tmp_path / "bad_mode.rq"
+    bad.write_text("# title: t\n# description: d\n# bind: pasted\nSELECT * WHERE { ?s ?p ?o }\n")
+    with pytest.raises(QueryError, match="pasted.*values, substitutions"):
+        load_query(bad)
 
 
 def test_a_hostile_string_stays_one_literal(kg) -> None:

@@ -63,7 +63,9 @@ KINDS: tuple[str, ...] = ("iri", "string", "integer", "double", "boolean", "date
 
 _KIND_ALIASES = {"literal": "string", "str": "string", "int": "integer", "float": "double",
                  "decimal": "double", "bool": "boolean", "dateTime": "datetime"}
-_HEADER_KEYS = ("title", "description", "area", "param")
+_HEADER_KEYS = ("title", "description", "area", "param", "bind")
+# How a query receives its parameters: inline VALUES data (default) or pyoxigraph substitutions.
+BIND_MODES = ("values", "substitutions")
 _LINE_RE = re.compile(r"#\s?(?P<key>[A-Za-z]+):\s*(?P<rest>.*)$")
 _PARAM_RE = re.compile(
     r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<spec>[^)]*)\))?\s*(?P<description>.*)$"
@@ -185,6 +187,7 @@ class StoredQuery:
     text: str
     area: str = ""
     path: Path | None = None
+    bind_mode: str = "values"
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -256,18 +259,30 @@ class StoredQuery:
             lines.append(line)
         return "".join(lines)
 
+    def prepare(self, substitutions: Mapping[Variable, Term]
+                ) -> tuple[str, Mapping[Variable, Term]]:
+        """Return ``(text, substitutions)`` to evaluate, following the file's ``# bind:`` mode.
+
+        ``values`` (the default): :meth:`bound_text` and no substitutions. ``substitutions``:
+        the text unchanged and the substitutions, for the queries whose plan Oxigraph makes
+        worse when it sees the values (measured with ``scripts/bench_queries.py``).
+        """
+        if self.bind_mode == "substitutions":
+            return self.text, substitutions
+        return self.bound_text(substitutions), {}
+
     def run_bound(self, target: Store | QueryTarget,
                   substitutions: Mapping[Variable, Term]) -> QuerySolutions:
-        """Run the query with ``substitutions`` made by :meth:`bind` (see :meth:`bound_text`).
+        """Run the query with ``substitutions`` made by :meth:`bind` (see :meth:`prepare`).
 
         Raises:
             QueryError: the store failed to evaluate the query.
         """
-        text = self.bound_text(substitutions)
+        text, subs = self.prepare(substitutions)
         try:
             if isinstance(target, Store):
-                return target.query(text, use_default_graph_as_union=True)
-            return target.query(text)
+                return target.query(text, substitutions=subs, use_default_graph_as_union=True)
+            return target.query(text, substitutions=subs)
         except (SyntaxError, OSError, RuntimeError) as failed:
             raise QueryError(f"query {self.name!r} failed: {failed}") from failed
 
@@ -360,7 +375,7 @@ def load_query(path: Path) -> StoredQuery:
     text = path.read_text(encoding="utf-8")
     title, description, area, params = parse_header(text, name=name)
     query = StoredQuery(name=name, title=title, description=description, params=params,
-                        text=text, area=area, path=path)
+                        text=text, area=area, path=path, bind_mode=_bind_mode(text, name))
     projected = _projection(query)
     wrong = [p.name for p in params if p.name not in projected]
     if wrong:
@@ -369,6 +384,20 @@ def load_query(path: Path) -> StoredQuery:
             f"projection (SEP-0007 substitutes projected variables only); projected: "
             f"{', '.join(sorted(projected)) or 'nothing'}")
     return query
+
+
+def _bind_mode(text: str, name: str) -> str:
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        match = _LINE_RE.match(line.strip())
+        if match and match["key"] == "bind":
+            mode = match["rest"].strip()
+            if mode not in BIND_MODES:
+                raise QueryError(f"query {name!r}: '# bind: {mode}'; expected one of "
+                                 f"{', '.join(BIND_MODES)}")
+            return mode
+    return "values"
 
 
 def _projection(query: StoredQuery) -> set[str]:

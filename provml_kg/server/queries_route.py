@@ -45,7 +45,8 @@ async def run_stored_query(request: Request) -> Response:
     accept = accept_of(request, params)
     values = {key: single(params, key) for key in params if key != "format"}
     substitutions = stored.bind(**{k: v for k, v in values.items() if v != ""})
+    text, bound = stored.prepare(substitutions)
     result = await state.read(lambda: run_query(
-        state.kg.store, stored.bound_text(substitutions), accept=accept, limits=state.limits,
-        deadline=state.deadline(), options={"use_default_graph_as_union": True}))
+        state.kg.store, text, accept=accept, limits=state.limits, deadline=state.deadline(),
+        options={"use_default_graph_as_union": True}, substitutions=bound))
     return result_response(result)
