@@ -6,10 +6,12 @@
    ``oxigraph serve --union-default-graph`` (both servers see the union of the workflow graphs).
 2. Builds the request mix: every stored query of ``queries/`` with parameters drawn from the
    generated world (several parameter sets each). Both servers get the *same* SPARQL text
-   (the parameters written as a leading ``VALUES`` block) through the SPARQL 1.1 Protocol
+   (the parameters written as ``VALUES`` blocks opening each WHERE group, as
+   ``StoredQuery.bound_text`` writes them) through the SPARQL 1.1 Protocol
    (``POST`` form, JSON results): ``/sparql`` on provml, ``/query`` on Oxigraph. The answers of
    the two are compared first (exit code 1 on a mismatch). A third series runs provml's own
-   stored-query route ``/queries/NAME?param=...`` (parameters bound with substitutions).
+   stored-query route ``/queries/NAME?param=...`` (parameters bound as the file's ``# bind:``
+   header says: ``VALUES`` by default, substitutions for the queries that plan better so).
 3. For 1, 4 and 16 concurrent clients (threads with keep-alive connections) each series runs
    for ``--seconds`` and reports throughput and p50/p95 latency, and the ratio of provml's
    throughput to Oxigraph's (target: >= 0.8).
@@ -43,7 +45,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_queries import generate, percentile, questions  # noqa: E402
 
 from provml_kg.queries import load_queries  # noqa: E402
-from provml_kg.server.sparql_text import mask  # noqa: E402
 
 JSON_RESULTS = "application/sparql-results+json"
 VENV_BIN = Path(sys.executable).parent
@@ -64,18 +65,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def with_values(text: str, bindings: dict[str, Any]) -> str:
-    """Return ``text`` with a ``VALUES`` block of ``bindings`` (pyoxigraph terms) opening its WHERE."""
-    if not bindings:
-        return text
-    masked = mask(text).upper()
-    where = masked.find("WHERE")
-    brace = masked.find("{", where)
-    names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(str(term) for term in bindings.values())
-    return f"{text[:brace + 1]} VALUES ({names}) {{ ({values}) }} {text[brace + 1:]}"
-
-
 def build_mix(world: Any, per_query: int) -> list[Request]:
     stored = load_queries()
     mix = []
@@ -83,8 +72,7 @@ def build_mix(world: Any, per_query: int) -> list[Request]:
         query = stored[question.query]
         for i in range(per_query):
             raw = {k: str(v) for k, v in question.params(world, i).items()}
-            bindings = {var.value: term for var, term in query.bind(**raw).items()}
-            mix.append(Request(query.name, raw, with_values(query.text, bindings)))
+            mix.append(Request(query.name, raw, query.bound_text(query.bind(**raw))))
     return mix
 
 
