@@ -3,7 +3,7 @@
 The same lifecycle (curation, preparation, a hyperparameter search across the ranks,
 production) runs with capture off (every capture call an empty method,
 :class:`provml_kg.demo.nocapture.NullWorkflow`) and on (the real capture library writing
-fsync'ed JSON Lines spools), interleaved off/on/off/on... so drift on a shared machine hits
+fsync'ed JSON Lines spools), interleaved off/on, on/off, off/on... (the first of each pair alternates) so drift on a shared machine hits
 both alike. Each run is a fresh ``mpiexec -n N`` job; the time is rank 0's wall-clock time of
 the lifecycle (after a barrier), without process start-up and without ingest (which runs
 later, in another process). BLAS threads are pinned to 1 per rank.
@@ -178,11 +178,16 @@ def main() -> None:
         acc_cpu: list[float] = []
         acc_wall: list[float] = []
         events = 0
-        for _ in range(args.repeats):
+        for repeat in range(args.repeats):
+            # alternate which of the pair runs first, so that a first-run/second-run effect of
+            # the machine (caches, clock boost) does not pass for capture overhead
+            first_on = repeat % 2 == 1
+            if first_on:
+                measured_on = run_job(ranks, args.scale, True)
             measured = run_job(ranks, args.scale, False)
             off.append(measured["seconds"])
             off_cpu.append(measured["cpu"])
-            measured = run_job(ranks, args.scale, True)
+            measured = measured_on if first_on else run_job(ranks, args.scale, True)
             on.append(measured["seconds"])
             on_cpu.append(measured["cpu"])
             acc_cpu.append(100 * measured["capture_cpu"] / (measured["cpu"] - measured["capture_cpu"]))
