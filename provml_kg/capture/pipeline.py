@@ -124,8 +124,12 @@ class Pipeline:
         with self._write_lock:
             self._retry_pending()
             buf = self._final if self._closed else self._buf
-            while buf:
-                n = min(len(buf), self._batch_size)
+            # only what is waiting now: chasing the events the loop appends meanwhile would
+            # write (and fsync) them one at a time while the training runs
+            left = len(buf)
+            while left:
+                n = min(left, self._batch_size)
+                left -= n
                 popleft = buf.popleft
                 records = [popleft() for _ in range(n)]
                 self._drained.set()
