@@ -34,42 +34,27 @@ provml_kg.errors.ParameterError: query 'model_hyperparameters': missing paramete
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from pyoxigraph import Literal, NamedNode, QuerySolutions, Store, Variable
+from pyoxigraph import QuerySolutions, Store, Variable
 
-from provml_kg.errors import InputError, ParameterError, QueryError, UnknownQueryError
-from provml_kg.graph.iri import DATA_BASE
+from provml_kg.errors import ParameterError, QueryError, UnknownQueryError
+from provml_kg.queries.header import BIND_MODES, bind_mode, parse_header
+from provml_kg.queries.params import KINDS, Param, Term
 from provml_kg.queries.results import (
     compact_iri, display_term, solutions_to_rows, term_to_python,
 )
 from provml_kg.resources import queries_dir
-from provml_kg.vocab import XSD, prefixes
 
 __all__ = [
-    "KINDS", "Param", "StoredQuery", "load_query", "load_queries", "get_query", "run_query",
+    "KINDS", "BIND_MODES", "Param", "StoredQuery", "load_query", "load_queries", "get_query", "run_query",
     "parse_header", "term_to_python", "solutions_to_rows", "compact_iri", "display_term",
 ]
 
-Term = NamedNode | Literal
-
-KINDS: tuple[str, ...] = ("iri", "string", "integer", "double", "boolean", "datetime")
-"""The parameter kinds a ``# param:`` line may declare (``literal`` is read as ``string``)."""
-
-_KIND_ALIASES = {"literal": "string", "str": "string", "int": "integer", "float": "double",
-                 "decimal": "double", "bool": "boolean", "dateTime": "datetime"}
-_HEADER_KEYS = ("title", "description", "area", "param", "bind")
-# How a query receives its parameters: inline VALUES data (default) or pyoxigraph substitutions.
-BIND_MODES = ("values", "substitutions")
-_LINE_RE = re.compile(r"#\s?(?P<key>[A-Za-z]+):\s*(?P<rest>.*)$")
-_PARAM_RE = re.compile(
-    r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<spec>[^)]*)\))?\s*(?P<description>.*)$"
-)
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -77,98 +62,6 @@ class QueryTarget(Protocol):
     """Anything with a pyoxigraph-like ``query(text, substitutions=...)``: a KnowledgeGraph."""
 
     def query(self, sparql: str, *, substitutions: Mapping[Variable, Any] | None = ...) -> Any: ...
-
-
-@dataclass(frozen=True)
-class Param:
-    """One parameter of a stored query: a variable of the query bound to a term of ``kind``."""
-
-    name: str
-    kind: str
-    description: str
-    optional: bool = False
-
-    def describe(self) -> str:
-        """Return ``name (kind, required|optional): description`` for messages and listings."""
-        need = "optional" if self.optional else "required"
-        return f"{self.name} ({self.kind}, {need}): {self.description}"
-
-    def to_term(self, value: Any, *, query: str = "?") -> Term:
-        """Convert a Python value (or a command-line string) into the RDF term to bind.
-
-        IRIs are given in full (``https://...``) or as a prefixed name with a known prefix
-        (``provml:TrainingExecution``); pyoxigraph terms pass through unchanged.
-
-        Raises:
-            InputError: the value does not fit the kind (the message names both).
-        """
-        if isinstance(value, (NamedNode, Literal)):
-            return value
-        where = f"query {query!r}: parameter {self.name!r}"
-        if self.kind == "iri":
-            return _to_iri(value, where)
-        if self.kind == "string":
-            if not isinstance(value, str):
-                raise InputError(f"{where}: got {value!r}; expected a string")
-            return Literal(value)
-        if self.kind == "integer":
-            if isinstance(value, bool) or not isinstance(value, (int, str)):
-                raise InputError(f"{where}: got {value!r}; expected an integer")
-            try:
-                return Literal(int(value))
-            except ValueError:
-                raise InputError(f"{where}: got {value!r}; expected an integer") from None
-        if self.kind == "double":
-            try:
-                if isinstance(value, bool):
-                    raise ValueError
-                return Literal(float(value))
-            except (TypeError, ValueError):
-                raise InputError(f"{where}: got {value!r}; expected a number") from None
-        if self.kind == "boolean":
-            if isinstance(value, bool):
-                return Literal(value)
-            if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
-                return Literal(value.lower() in ("true", "1"))
-            raise InputError(f"{where}: got {value!r}; expected true or false")
-        if self.kind == "datetime":
-            return _to_datetime(value, where)
-        raise QueryError(f"{where}: unknown kind {self.kind!r}")  # pragma: no cover
-
-
-def _to_iri(value: Any, where: str) -> NamedNode:
-    if not isinstance(value, str):
-        raise InputError(f"{where}: got {value!r}; expected an IRI string")
-    text = value.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1]
-    prefix, sep, local = text.partition(":")
-    known = {**prefixes(), "id": DATA_BASE}
-    if sep and prefix in known and not local.startswith("//"):
-        text = known[prefix] + local
-    try:
-        return NamedNode(text)
-    except ValueError as bad:
-        raise InputError(
-            f"{where}: {value!r} is not an absolute IRI ({bad}); give a full IRI such as "
-            f"https://w3id.org/provml/... or a prefixed name with one of: {', '.join(known)}"
-        ) from None
-
-
-def _to_datetime(value: Any, where: str) -> Literal:
-    if isinstance(value, _dt.datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = _dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise InputError(f"{where}: got {value!r}; expected an ISO 8601 date-time, "
-                             "e.g. 2026-11-22T08:00:00+00:00") from None
-    else:
-        raise InputError(f"{where}: got {value!r}; expected an ISO 8601 date-time")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.timezone.utc)
-    return Literal(moment.isoformat(), datatype=XSD.dateTime)
 
 
 # The opening brace of a WHERE group: the outer query's and every sub-query's (the files
@@ -292,75 +185,6 @@ class StoredQuery:
         return solutions_to_rows(self.run(target, **values), python=True)
 
 
-def parse_header(text: str, *, name: str = "?") -> tuple[str, str, str, tuple[Param, ...]]:
-    """Parse the leading comment block of a ``.rq`` file.
-
-    Returns:
-        ``(title, description, area, params)``. A line ``#   more`` (indented) continues
-        the previous key.
-
-    Raises:
-        QueryError: a key is unknown or repeated, a parameter line is malformed, or the
-            title or description is missing.
-    """
-    fields: dict[str, list[str]] = {}
-    params: list[Param] = []
-    last: str | None = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        if not line.startswith("#"):
-            break
-        match = _LINE_RE.match(line)
-        if match and match["key"] in _HEADER_KEYS:
-            key, rest = match["key"], match["rest"].strip()
-            if key == "param":
-                params.append(_parse_param(rest, name))
-            elif key in fields:
-                raise QueryError(f"query {name!r}: header key {key!r} is repeated")
-            else:
-                fields[key] = [rest]
-            last = key
-        elif match and not line[1:].startswith("  "):
-            raise QueryError(f"query {name!r}: unknown header key {match['key']!r}; "
-                             f"known keys: {', '.join(_HEADER_KEYS)}")
-        elif last in ("title", "description", "area") and line[1:].strip():
-            fields[last].append(line[1:].strip())
-        elif last == "param" and line[1:].strip():
-            head = params[-1]
-            params[-1] = Param(head.name, head.kind, f"{head.description} {line[1:].strip()}",
-                               head.optional)
-    for key in ("title", "description"):
-        if not " ".join(fields.get(key, [])).strip():
-            raise QueryError(f"query {name!r}: the header needs a '# {key}:' line")
-    seen: set[str] = set()
-    for param in params:
-        if param.name in seen:
-            raise QueryError(f"query {name!r}: parameter {param.name!r} is declared twice")
-        seen.add(param.name)
-    return (" ".join(fields["title"]), " ".join(fields["description"]),
-            " ".join(fields.get("area", [])), tuple(params))
-
-
-def _parse_param(rest: str, name: str) -> Param:
-    match = _PARAM_RE.match(rest)
-    if not match or not match["spec"]:
-        raise QueryError(f"query {name!r}: bad '# param:' line {rest!r}; expected "
-                         "'# param: NAME (KIND[, optional])  description', KIND one of "
-                         + ", ".join(KINDS))
-    spec = [s.strip() for s in match["spec"].split(",") if s.strip()]
-    kind = _KIND_ALIASES.get(spec[0], spec[0]) if spec else ""
-    if kind not in KINDS or any(s != "optional" for s in spec[1:]):
-        raise QueryError(f"query {name!r}: parameter {match['name']!r} has spec "
-                         f"({match['spec']}); expected (KIND) or (KIND, optional) with KIND one "
-                         f"of {', '.join(KINDS)}")
-    description = match["description"].strip()
-    if not description:
-        raise QueryError(f"query {name!r}: parameter {match['name']!r} needs a description")
-    return Param(match["name"], kind, description, optional="optional" in spec[1:])
-
-
 def load_query(path: Path) -> StoredQuery:
     """Read one ``.rq`` file and return its :class:`StoredQuery` (name = file stem).
 
@@ -375,7 +199,7 @@ def load_query(path: Path) -> StoredQuery:
     text = path.read_text(encoding="utf-8")
     title, description, area, params = parse_header(text, name=name)
     query = StoredQuery(name=name, title=title, description=description, params=params,
-                        text=text, area=area, path=path, bind_mode=_bind_mode(text, name))
+                        text=text, area=area, path=path, bind_mode=bind_mode(text, name))
     projected = _projection(query)
     wrong = [p.name for p in params if p.name not in projected]
     if wrong:
@@ -384,20 +208,6 @@ def load_query(path: Path) -> StoredQuery:
             f"projection (SEP-0007 substitutes projected variables only); projected: "
             f"{', '.join(sorted(projected)) or 'nothing'}")
     return query
-
-
-def _bind_mode(text: str, name: str) -> str:
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        match = _LINE_RE.match(line.strip())
-        if match and match["key"] == "bind":
-            mode = match["rest"].strip()
-            if mode not in BIND_MODES:
-                raise QueryError(f"query {name!r}: '# bind: {mode}'; expected one of "
-                                 f"{', '.join(BIND_MODES)}")
-            return mode
-    return "values"
 
 
 def _projection(query: StoredQuery) -> set[str]:
