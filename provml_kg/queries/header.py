@@ -29,6 +29,35 @@ def parse_header(text: str, *, name: str = "?") -> tuple[str, str, str, tuple[Pa
         QueryError: a key is unknown or repeated, a parameter line is malformed, or the
             title or description is missing.
     """
+    fields, params = _read_header(text, name)
+    for key in ("title", "description"):
+        if not " ".join(fields.get(key, [])).strip():
+            raise QueryError(f"query {name!r}: the header needs a '# {key}:' line")
+    seen: set[str] = set()
+    for param in params:
+        if param.name in seen:
+            raise QueryError(f"query {name!r}: parameter {param.name!r} is declared twice")
+        seen.add(param.name)
+    return (" ".join(fields["title"]), " ".join(fields["description"]),
+            " ".join(fields.get("area", [])), tuple(params))
+
+
+def bind_mode(text: str, name: str = "?") -> str:
+    """Return the ``# bind:`` mode of a ``.rq`` file's header (``values`` when absent).
+
+    Raises:
+        QueryError: the mode is not one of :data:`BIND_MODES`, or the header is malformed.
+    """
+    fields, _ = _read_header(text, name)
+    mode = " ".join(fields.get("bind", ["values"]))
+    if mode not in BIND_MODES:
+        raise QueryError(f"query {name!r}: '# bind: {mode}'; expected one of "
+                         f"{', '.join(BIND_MODES)}")
+    return mode
+
+
+def _read_header(text: str, name: str) -> tuple[dict[str, list[str]], list[Param]]:
+    """The header's keys (with their continuation lines) and its parameters, in order."""
     fields: dict[str, list[str]] = {}
     params: list[Param] = []
     last: str | None = None
@@ -57,16 +86,7 @@ def parse_header(text: str, *, name: str = "?") -> tuple[str, str, str, tuple[Pa
             head = params[-1]
             params[-1] = Param(head.name, head.kind, f"{head.description} {line[1:].strip()}",
                                head.optional)
-    for key in ("title", "description"):
-        if not " ".join(fields.get(key, [])).strip():
-            raise QueryError(f"query {name!r}: the header needs a '# {key}:' line")
-    seen: set[str] = set()
-    for param in params:
-        if param.name in seen:
-            raise QueryError(f"query {name!r}: parameter {param.name!r} is declared twice")
-        seen.add(param.name)
-    return (" ".join(fields["title"]), " ".join(fields["description"]),
-            " ".join(fields.get("area", [])), tuple(params))
+    return fields, params
 
 
 def _parse_param(rest: str, name: str) -> Param:
@@ -85,22 +105,3 @@ def _parse_param(rest: str, name: str) -> Param:
     if not description:
         raise QueryError(f"query {name!r}: parameter {match['name']!r} needs a description")
     return Param(match["name"], kind, description, optional="optional" in spec[1:])
-
-
-def bind_mode(text: str, name: str = "?") -> str:
-    """Return the ``# bind:`` mode of a ``.rq`` file's header (``values`` when absent).
-
-    Raises:
-        QueryError: the mode is not one of :data:`BIND_MODES`.
-    """
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        match = _LINE_RE.match(line.strip())
-        if match and match["key"] == "bind":
-            mode = match["rest"].strip()
-            if mode not in BIND_MODES:
-                raise QueryError(f"query {name!r}: '# bind: {mode}'; expected one of "
-                                 f"{', '.join(BIND_MODES)}")
-            return mode
-    return "values"
