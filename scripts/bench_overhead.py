@@ -3,9 +3,9 @@
 The same lifecycle (curation, preparation, a hyperparameter search across the ranks,
 production) runs with capture off (every capture call an empty method,
 :class:`provml_kg.demo.nocapture.NullWorkflow`) and on (the real capture library writing
-fsync'ed JSON Lines spools), interleaved off/on, on/off, off/on... (the first of each pair alternates) so drift on a shared machine hits
-both alike. Each run is a fresh ``mpiexec -n N`` job; the time is rank 0's wall-clock time of
-the lifecycle (after a barrier), without process start-up and without ingest (which runs
+fsync'ed JSON Lines spools), interleaved off/on, on/off, off/on... (the first of each pair
+alternates) so drift on a shared machine hits both alike. Each run is a fresh ``mpiexec -n N``
+job; the time is rank 0's wall-clock time of the lifecycle (after a barrier), without process start-up and without ingest (which runs
 later, in another process). BLAS threads are pinned to 1 per rank.
 
     .venv/bin/python scripts/bench_overhead.py                      # scale 1, 5 pairs, 1/2/4 ranks
@@ -181,13 +181,11 @@ def main() -> None:
         for repeat in range(args.repeats):
             # alternate which of the pair runs first, so that a first-run/second-run effect of
             # the machine (caches, clock boost) does not pass for capture overhead
-            first_on = repeat % 2 == 1
-            if first_on:
-                measured_on = run_job(ranks, args.scale, True)
-            measured = run_job(ranks, args.scale, False)
-            off.append(measured["seconds"])
-            off_cpu.append(measured["cpu"])
-            measured = measured_on if first_on else run_job(ranks, args.scale, True)
+            order = (True, False) if repeat % 2 else (False, True)
+            runs = {capture: run_job(ranks, args.scale, capture) for capture in order}
+            off.append(runs[False]["seconds"])
+            off_cpu.append(runs[False]["cpu"])
+            measured = runs[True]
             on.append(measured["seconds"])
             on_cpu.append(measured["cpu"])
             acc_cpu.append(100 * measured["capture_cpu"] / (measured["cpu"] - measured["capture_cpu"]))
