@@ -6,7 +6,8 @@ production) runs with capture off (every capture call an empty method,
 fsync'ed JSON Lines spools), interleaved off/on, on/off, off/on... (the first of each pair
 alternates) so drift on a shared machine hits both alike. Each run is a fresh ``mpiexec -n N``
 job; the time is rank 0's wall-clock time of the lifecycle (after a barrier), without process
-start-up and without ingest (which runs later, in another process). BLAS threads are pinned to 1 per rank.
+start-up and without ingest (which runs later, in another process). BLAS threads are pinned
+to 1 per rank.
 
     .venv/bin/python scripts/bench_overhead.py                      # scale 1, 5 pairs, 1/2/4 ranks
     .venv/bin/python scripts/bench_overhead.py --repeats 3 --ranks 1,2 --json overhead.json
