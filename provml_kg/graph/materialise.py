@@ -43,7 +43,8 @@ class _Insert:
 
     @property
     def text(self) -> str:
-        return f"{self.comment}\nINSERT {{ GRAPH ?g {{ {self.template} }} }}\nWHERE {{{self.where}}}"
+        return (f"{self.comment}\nINSERT {{ GRAPH ?g {{ {self.template} }} }}\n"
+                f"WHERE {{{self.where}}}")
 
     def triples(self) -> tuple[tuple[str, NamedNode, str], ...]:
         """The template as (subject variable, predicate, object variable), names without '?'."""
@@ -234,7 +235,8 @@ def _step(op: tuple[str, bool] | _Insert, graph: NamedNode | None) -> Step:
     scope = graph if op.scoped else None
     triples = op.triples()
     names = dict.fromkeys(["g"] + [v for s, _, o in triples for v in (s, o)])
-    select = f"{op.comment}\nSELECT DISTINCT {' '.join('?' + n for n in names)}\nWHERE {{{op.where}}}"
+    projection = " ".join("?" + n for n in names)
+    select = f"{op.comment}\nSELECT DISTINCT {projection}\nWHERE {{{op.where}}}"
     return Step(_scope(op.text, scope), _scope(select, scope), triples)
 
 

@@ -52,7 +52,8 @@ from provml_kg.resources import queries_dir
 
 __all__ = [
     "KINDS", "BIND_MODES", "Param", "StoredQuery", "load_query", "load_queries", "get_query",
-    "run_query", "parse_header", "term_to_python", "solutions_to_rows", "compact_iri", "display_term",
+    "run_query", "parse_header", "term_to_python", "solutions_to_rows", "compact_iri",
+    "display_term",
 ]
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
