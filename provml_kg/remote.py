@@ -29,7 +29,7 @@ from pyoxigraph import (DefaultGraph, NamedNode, Quad, QueryBoolean, QueryResult
 
 from provml_kg.errors import InputError, RemoteStoreError
 from provml_kg.formats import format_for_path, rdf_format
-from provml_kg.graph import ONTOLOGY_GRAPH, event_quads, workflow_graph
+from provml_kg.graph import ONTOLOGY_GRAPH, event_nquads, workflow_graph
 from provml_kg.store.checkpoint import Checkpoint
 from provml_kg.store.rdfio import PREFIXED_FORMATS, read_rdf
 from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, Batch, IngestReport, check_events,
@@ -124,7 +124,7 @@ class RemoteKnowledgeGraph:
             RemoteStoreError: the store refused a request.
         """
         with progress_bar(None, "ingest events", progress) as advance:
-            return self._ingest(event_batches(events, event_quads, batch_quads=batch_quads,
+            return self._ingest(event_batches(events, event_nquads, batch_quads=batch_quads,
                                               validate=validate, on_event=lambda: advance(1)), 0)
 
     def ingest_spool(self, paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *,
@@ -143,7 +143,7 @@ class RemoteKnowledgeGraph:
         starts = {f: self._checkpoint.start(f) for f in files}
         total = sum(f.stat().st_size - starts[f].offset for f in files)
         with progress_bar(total, "ingest spool", progress) as advance:
-            return self._ingest(spool_batches(files, event_quads, starts.__getitem__,
+            return self._ingest(spool_batches(files, event_nquads, starts.__getitem__,
                                               batch_quads=batch_quads, validate=validate,
                                               on_bytes=advance), len(files))
 
@@ -153,9 +153,9 @@ class RemoteKnowledgeGraph:
         started = time.perf_counter()
         try:
             for batch in batches:
-                self._post_quads(batch.quads)
+                self._post_quads(parse(batch.nquads, format=RdfFormat.N_QUADS))
                 report.events += batch.events
-                report.quads += len(batch.quads)
+                report.quads += batch.quads
                 touched |= batch.workflows
                 self._checkpoint.dirty |= batch.workflows
                 for file, position in batch.positions:

@@ -429,3 +429,64 @@ def test_null_optional_fields_are_left_out() -> None:
     assert all(lit.value != "None" for lit in literals)
     assert Literal("1", datatype=XSD.integer) in literals  # mpiSize defaults to 1
     assert graph.event_quads(metric(step=None, model=None)) == graph.event_quads(metric())
+
+
+# ---------------------------------------------------------------- the N-Quads text form
+AWKWARD = ['say "hi"', "back\\slash", "two\nlines", "carriage\rreturn", "tab\there", "é ∑ 🙂",
+           '"', "\\", "\\n", "ends with \\"]
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_strings_survive_the_text_form(text: str) -> None:
+    event = {"v": 1, "k": "workflow_start", "wf": "w1", "t": 0.0, "r": 0, "seq": 0,
+             "name": text, "persona": {"name": text, "role": text},
+             "params": {text: text}, "env": {"host": text, "rank": 0, "size": 1}}
+    labels = {q.object.value for q in graph.event_quads(event) if q.predicate == RDFS.label}
+    assert text in labels
+    values = [q.object for q in graph.event_quads(event) if q.predicate == MLS.hasValue]
+    assert values == [Literal(text)]
+    hosts = {q.object for q in graph.event_quads(event) if q.predicate == PROVML.hostName}
+    assert hosts == {Literal(text)}
+
+
+def test_event_nquads_parse_to_event_quads(lifecycle_events: list[dict[str, Any]]) -> None:
+    from pyoxigraph import parse
+
+    for event in lifecycle_events:
+        lines = graph.event_nquads(event)
+        assert all(line.endswith(" .\n") and line.count("\n") == 1 for line in lines)
+        parsed = list(parse("".join(lines).encode(), format=RdfFormat.N_QUADS))
+        assert parsed == graph.event_quads(event)
+        assert len(parsed) == len(lines)
+
+
+def test_a_lone_surrogate_is_refused_not_written() -> None:
+    bad = metric()
+    bad["name"] = "loss\ud800"
+    with pytest.raises(EventValidationError, match="cannot be mapped"):
+        graph.event_nquads(bad)
+
+
+def test_datetime_lexical_equals_the_datetime_module() -> None:
+    from datetime import datetime, timezone
+
+    from provml_kg.graph.nquads import datetime_lexical
+
+    def reference(t: float) -> str:
+        stamp = datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        return stamp.rstrip("0").rstrip(".") + "Z"
+
+    rng = random.Random(7)
+    values = [rng.uniform(0, 4e9) for _ in range(20_000)]
+    values += [rng.randrange(2**32) + rng.randrange(10**7) / 1e7 for _ in range(20_000)]
+    values += [0.0, 1e-7, 0.9999995, 1.0000005, 1699999999.9999996, 1700000000.1299999, -1.5]
+    assert [datetime_lexical(t) for t in values] == [reference(t) for t in values]
+
+
+def test_pack_keeps_each_line_once_in_first_order() -> None:
+    from provml_kg.store.ingest import pack
+
+    lines = graph.event_nquads(metric()) + graph.event_nquads(dict(metric(), seq=4))
+    data, count = pack(lines)
+    assert count == len(set(lines)) < len(lines)
+    assert data.decode().splitlines(keepends=True) == list(dict.fromkeys(lines))

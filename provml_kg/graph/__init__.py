@@ -26,8 +26,7 @@ from provml_kg.graph.iri import (
     scalar_literal,
     workflow_graph,
 )
-from provml_kg.graph.mapping import event_quads, events_to_quads
-from provml_kg.graph.nodes import experiment_plan, stage_plan, transformation_plan
+from provml_kg.graph.mapping import event_nquads, event_quads, events_to_quads
 from provml_kg.graph.materialise import (
     MATERIALISE,
     Step,
@@ -41,8 +40,7 @@ from provml_kg.graph.terms import SUPER_PROPERTIES, TYPES
 
 __all__ = [
     "DATA_BASE", "ONTOLOGY_GRAPH", "MATERIALISE", "TYPES", "SUPER_PROPERTIES",
-    "mint", "workflow_graph", "execution", "entity", "transformation_plan", "stage_plan",
-    "experiment_plan", "datetime_literal", "scalar_literal",
-    "event_quads", "events_to_quads", "Step", "materialisation_steps", "materialisation_updates",
+    "mint", "workflow_graph", "execution", "entity", "datetime_literal", "scalar_literal",
+    "event_nquads", "event_quads", "events_to_quads", "Step", "materialisation_steps", "materialisation_updates",
     "run_step", "materialise", "build_graph",
 ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, Quad
 
-from provml_kg.graph.iri import datetime_literal, execution, integer_literal, mint
+from provml_kg.graph.iri import datetime_term, execution_term, integer_term, mint_term
+from provml_kg.graph.nquads import quad, string
 from provml_kg.graph.nodes import (
     Out, add_attribute_values, add_end, add_named, add_start, add_types, experiment_plan,
     stage_plan, transformation_plan,
@@ -22,111 +22,111 @@ from provml_kg.graph.terms import (
 )
 
 
-def workflow_start(e: Mapping[str, Any], g: NamedNode) -> Out:
+def workflow_start(e: Mapping[str, Any], g: str) -> Out:
     """A workflow execution (one rank) started: execution, rank activity, plan, agents, spec."""
     out: Out = []
     wf, rank = e["wf"], e.get("r") or 0
-    w = execution(wf, wf)
-    plan = mint("workflow", e["name"])
-    rx = mint("rank-execution", wf, str(rank))
+    w = execution_term(wf, wf)
+    plan = mint_term("workflow", e["name"])
+    rx = mint_term("rank-execution", wf, str(rank))
     add_types(out, w, T_WFEXEC, g)
-    out.append(Quad(w, X_PLAN, plan, g))
+    out.append(quad(w, X_PLAN, plan, g))
     add_named(out, plan, T_WORKFLOW, e["name"], g)
     add_types(out, rx, T_ACTIVITY, g)
-    out.append(Quad(rx, X_PARTOF, w, g))
-    out.append(Quad(rx, X_PLAN, plan, g))
-    out.append(Quad(rx, X_RANK, integer_literal(rank), g))
-    out.append(Quad(rx, P_START, datetime_literal(e["t"]), g))
+    out.append(quad(rx, X_PARTOF, w, g))
+    out.append(quad(rx, X_PLAN, plan, g))
+    out.append(quad(rx, X_RANK, integer_term(rank), g))
+    out.append(quad(rx, P_START, datetime_term(e["t"]), g))
     study, experiment = e.get("study"), e.get("experiment")
     if study:
-        s = mint("study", study)
+        s = mint_term("study", study)
         add_named(out, s, T_STUDY, study, g)
         if not experiment:
-            out.append(Quad(plan, X_PART, s, g))
+            out.append(quad(plan, X_PART, s, g))
     if experiment:
         x = experiment_plan(study, experiment)
         add_named(out, x, T_EXPERIMENT, experiment, g)
-        out.append(Quad(plan, X_PART, x, g))
+        out.append(quad(plan, X_PART, x, g))
         if study:
-            out.append(Quad(x, X_EXPOF, s, g))
-            out.append(Quad(x, X_PART, s, g))
+            out.append(quad(x, X_EXPOF, s, g))
+            out.append(quad(x, X_PART, s, g))
     # the plan of each activity, with the persona / machine as agent when known
-    w_assoc = mint("association", wf, wf, "plan")
-    r_assoc = mint("association", wf, "rank", str(rank), "plan")
+    w_assoc = mint_term("association", wf, wf, "plan")
+    r_assoc = mint_term("association", wf, "rank", str(rank), "plan")
     for act, assoc in ((w, w_assoc), (rx, r_assoc)):
-        out.append(Quad(act, P_QASSOC, assoc, g))
+        out.append(quad(act, P_QASSOC, assoc, g))
         add_types(out, assoc, T_ASSOCIATION, g)
-        out.append(Quad(assoc, P_HADPLAN, plan, g))
+        out.append(quad(assoc, P_HADPLAN, plan, g))
     persona = e.get("persona")
     if persona:
-        p = mint("persona", persona["name"])
+        p = mint_term("persona", persona["name"])
         add_named(out, p, T_PERSONA, persona["name"], g)
         if persona.get("role"):
-            out.append(Quad(p, X_ROLE, Literal(persona["role"]), g))
-        out.append(Quad(w, P_ASSOC, p, g))
-        out.append(Quad(w_assoc, P_AGENT, p, g))
+            out.append(quad(p, X_ROLE, string(persona["role"]), g))
+        out.append(quad(w, P_ASSOC, p, g))
+        out.append(quad(w_assoc, P_AGENT, p, g))
     env = e.get("env")
     if env:
         host = env["host"]
-        machine = mint("machine", host)
+        machine = mint_term("machine", host)
         add_named(out, machine, T_MACHINE, host, g)
-        out.append(Quad(machine, X_HOST, Literal(host), g))
-        out.append(Quad(r_assoc, P_AGENT, machine, g))
+        out.append(quad(machine, X_HOST, string(host), g))
+        out.append(quad(r_assoc, P_AGENT, machine, g))
         for act in (rx, w):
-            out.append(Quad(act, X_RANON, machine, g))
-            out.append(Quad(act, P_ASSOC, machine, g))
-        out.append(Quad(rx, X_HOST, Literal(host), g))
-        out.append(Quad(w, X_SIZE, integer_literal(env.get("size") or 1), g))
+            out.append(quad(act, X_RANON, machine, g))
+            out.append(quad(act, P_ASSOC, machine, g))
+        out.append(quad(rx, X_HOST, string(host), g))
+        out.append(quad(w, X_SIZE, integer_term(env.get("size") or 1), g))
         if env.get("device"):
-            out.append(Quad(rx, X_DEVICE, Literal(env["device"]), g))
+            out.append(quad(rx, X_DEVICE, string(env["device"]), g))
         if env.get("python"):
-            python = mint("software", "python", env["python"])
+            python = mint_term("software", "python", env["python"])
             add_named(out, python, T_SOFTWARE, "Python", g)
-            out.append(Quad(python, X_VERSION, Literal(env["python"]), g))
-            out.append(Quad(w, P_ASSOC, python, g))
-            out.append(Quad(rx, P_ASSOC, python, g))
-            assoc = mint("association", wf, "rank", str(rank), "software")
-            out.append(Quad(rx, P_QASSOC, assoc, g))
+            out.append(quad(python, X_VERSION, string(env["python"]), g))
+            out.append(quad(w, P_ASSOC, python, g))
+            out.append(quad(rx, P_ASSOC, python, g))
+            assoc = mint_term("association", wf, "rank", str(rank), "software")
+            out.append(quad(rx, P_QASSOC, assoc, g))
             add_types(out, assoc, T_ASSOCIATION, g)
-            out.append(Quad(assoc, P_AGENT, python, g))
-            out.append(Quad(assoc, P_HADPLAN, plan, g))
+            out.append(quad(assoc, P_AGENT, python, g))
+            out.append(quad(assoc, P_HADPLAN, plan, g))
         for dist, version in (env.get("packages") or {}).items():
-            package = mint("software", dist, version)
+            package = mint_term("software", dist, version)
             add_named(out, package, T_SOFTWARE, dist, g)
-            out.append(Quad(package, X_VERSION, Literal(version), g))
-            out.append(Quad(rx, P_ASSOC, package, g))
+            out.append(quad(package, X_VERSION, string(version), g))
+            out.append(quad(rx, P_ASSOC, package, g))
     for step in e.get("spec") or ():
         kind = step["type"]
         if kind == "transformation":
             node = transformation_plan(step["name"])
             add_named(out, node, T_TRANSFORMATION, step["name"], g)
-            out.append(Quad(node, X_TRANSOF, plan, g))
+            out.append(quad(node, X_TRANSOF, plan, g))
             for attr in step.get("attributes") or ():
-                attribute = mint("attribute", "transformation", step["name"], attr)
+                attribute = mint_term("attribute", "transformation", step["name"], attr)
                 add_named(out, attribute, T_ATTRIBUTE, attr, g)
-                out.append(Quad(node, X_ATTR, attribute, g))
+                out.append(quad(node, X_ATTR, attribute, g))
         elif kind in SPEC_STAGES:
             node = stage_plan(kind, step["name"])
             add_named(out, node, STAGE_PLAN[kind], step["name"], g)
             if experiment:
-                out.append(Quad(node, X_STAGEOF, experiment_plan(study, experiment), g))
+                out.append(quad(node, X_STAGEOF, experiment_plan(study, experiment), g))
     if e.get("params"):
         add_attribute_values(out, wf, wf, w, plan, "workflow", e["name"], e["params"], g)
     return out
 
 
-def workflow_end(e: Mapping[str, Any], g: NamedNode) -> Out:
+def workflow_end(e: Mapping[str, Any], g: str) -> Out:
     """One rank of a workflow execution ended (the workflow summary is materialised)."""
     out: Out = []
-    add_end(out, e, mint("rank-execution", e["wf"], str(e.get("r") or 0)), g)
+    add_end(out, e, mint_term("rank-execution", e["wf"], str(e.get("r") or 0)), g)
     return out
 
 
-def task_start(e: Mapping[str, Any], g: NamedNode) -> Out:
+def task_start(e: Mapping[str, Any], g: str) -> Out:
     """A data transformation execution started, with its attribute values."""
     out: Out = []
     wf, exec_id, name = e["wf"], e["id"], e["name"]
-    node = execution(wf, exec_id)
+    node = execution_term(wf, exec_id)
     plan = transformation_plan(name)
     add_types(out, node, T_TRANSEXEC, g)
     add_named(out, plan, T_TRANSFORMATION, name, g)
@@ -136,18 +136,18 @@ def task_start(e: Mapping[str, Any], g: NamedNode) -> Out:
     return out
 
 
-def execution_end(e: Mapping[str, Any], g: NamedNode) -> Out:
+def execution_end(e: Mapping[str, Any], g: str) -> Out:
     """A task, stage or section execution ended."""
     out: Out = []
-    add_end(out, e, execution(e["wf"], e["id"]), g)
+    add_end(out, e, execution_term(e["wf"], e["id"]), g)
     return out
 
 
-def stage_start(e: Mapping[str, Any], g: NamedNode) -> Out:
+def stage_start(e: Mapping[str, Any], g: str) -> Out:
     """A learning stage execution (an mls:Run) started: plan, implementation, algorithm, task."""
     out: Out = []
     wf, exec_id, stage, name = e["wf"], e["id"], e["stage"], e["name"]
-    node = execution(wf, exec_id)
+    node = execution_term(wf, exec_id)
     plan = stage_plan(stage, name)
     add_types(out, node, STAGE_EXEC[stage], g)
     add_named(out, plan, STAGE_PLAN[stage], name, g)
@@ -157,39 +157,39 @@ def stage_start(e: Mapping[str, Any], g: NamedNode) -> Out:
     if implementation:
         version = implementation.get("version")
         impl_name = implementation["name"]
-        impl = mint("implementation", impl_name, version) if version else mint(
+        impl = mint_term("implementation", impl_name, version) if version else mint_term(
             "implementation", impl_name)
         add_named(out, impl, T_IMPLEMENTATION, impl_name, g)
         if version:
-            out.append(Quad(impl, X_VERSION, Literal(version), g))
-        out.append(Quad(node, M_EXECUTES, impl, g))
-        assoc = mint("association", wf, exec_id, "implementation")
-        out.append(Quad(node, P_QASSOC, assoc, g))
+            out.append(quad(impl, X_VERSION, string(version), g))
+        out.append(quad(node, M_EXECUTES, impl, g))
+        assoc = mint_term("association", wf, exec_id, "implementation")
+        out.append(quad(node, P_QASSOC, assoc, g))
         add_types(out, assoc, T_ASSOCIATION, g)
-        out.append(Quad(assoc, P_HADPLAN, impl, g))
+        out.append(quad(assoc, P_HADPLAN, impl, g))
     if e.get("algorithm"):
-        algorithm = mint("algorithm", e["algorithm"])
+        algorithm = mint_term("algorithm", e["algorithm"])
         add_named(out, algorithm, T_ALGORITHM, e["algorithm"], g)
-        out.append(Quad(node, M_REALIZES, algorithm, g))
+        out.append(quad(node, M_REALIZES, algorithm, g))
         if impl is not None:
-            out.append(Quad(impl, M_IMPLEMENTS, algorithm, g))
+            out.append(quad(impl, M_IMPLEMENTS, algorithm, g))
     if e.get("task"):
-        task = mint("learning-task", e["task"])
+        task = mint_term("learning-task", e["task"])
         add_named(out, task, T_TASK, e["task"], g)
-        out.append(Quad(node, M_ACHIEVES, task, g))
+        out.append(quad(node, M_ACHIEVES, task, g))
     return out
 
 
-def section_start(e: Mapping[str, Any], g: NamedNode) -> Out:
+def section_start(e: Mapping[str, Any], g: str) -> Out:
     """A section (epoch, batch, fold) of a learning stage execution started."""
     out: Out = []
     wf, exec_id = e["wf"], e["id"]
-    node = execution(wf, exec_id)
-    plan = mint("section", e["section"])
+    node = execution_term(wf, exec_id)
+    plan = mint_term("section", e["section"])
     add_types(out, node, T_SECEXEC, g)
     add_named(out, plan, T_SECTION, e["section"], g)
     add_start(out, e, node, plan, wf, exec_id, g)
-    out.append(Quad(node, X_INDEX, integer_literal(e["index"]), g))
+    out.append(quad(node, X_INDEX, integer_term(e["index"]), g))
     return out
 
 

@@ -16,18 +16,21 @@ different key tuples never give the same IRI::
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from functools import lru_cache
 from urllib.parse import quote
 
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
 from provml_kg.errors import InputError
-from provml_kg.vocab import XSD
+from provml_kg.graph.nquads import (
+    XSD_BOOLEAN, XSD_DATETIME, XSD_DOUBLE, XSD_INTEGER, datetime_lexical, string, typed,
+)
 
 __all__ = [
-    "DATA_BASE", "ONTOLOGY_GRAPH", "mint", "shared", "workflow_graph", "execution", "entity",
-    "datetime_literal", "scalar_literal", "double_literal", "integer_literal", "string_literal",
+    "DATA_BASE", "ONTOLOGY_GRAPH", "mint", "workflow_graph", "execution", "entity",
+    "datetime_literal", "scalar_literal", "mint_term", "shared_term", "graph_term",
+    "execution_term", "entity_term", "datetime_term", "double_term", "integer_term",
+    "scalar_term",
 ]
 
 DATA_BASE = "https://w3id.org/provml/id/"
@@ -39,14 +42,6 @@ ONTOLOGY_GRAPH = NamedNode("https://w3id.org/provml")
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_.:~-]+")
 _SAFE_KIND = re.compile(r"[a-z][a-z0-9-]*")
 
-XSD_STRING = XSD["string"]
-XSD_INTEGER = XSD["integer"]
-XSD_DOUBLE = XSD["double"]
-XSD_BOOLEAN = XSD["boolean"]
-XSD_DATETIME = XSD["dateTime"]
-XSD_ANYURI = XSD["anyURI"]
-_TRUE = Literal("true", datatype=XSD_BOOLEAN)
-_FALSE = Literal("false", datatype=XSD_BOOLEAN)
 _NONFINITE = {"NaN": "NaN", "INF": "INF", "-INF": "-INF", "nan": "NaN", "inf": "INF",
               "-inf": "-INF"}
 
@@ -58,6 +53,15 @@ def _key(key: str) -> str:
     return quote(key, safe="")
 
 
+def _minted(kind: str, keys: tuple[str, ...]) -> str:
+    if not _SAFE_KIND.fullmatch(kind):
+        raise InputError(f"IRI kind {kind!r}: expected a lower-case word such as 'execution'")
+    try:
+        return DATA_BASE + "/".join([kind, *map(_key, keys)])
+    except TypeError:
+        raise InputError(f"IRI keys {keys!r}: expected strings") from None
+
+
 def mint(kind: str, *keys: str) -> NamedNode:
     """Return the IRI of an instance of ``kind`` identified by the stable ``keys``.
 
@@ -67,38 +71,56 @@ def mint(kind: str, *keys: str) -> NamedNode:
     Raises:
         InputError: ``kind`` is not a lower-case word or a key is not a string.
     """
-    if not _SAFE_KIND.fullmatch(kind):
-        raise InputError(f"IRI kind {kind!r}: expected a lower-case word such as 'execution'")
-    try:
-        path = "/".join([kind, *map(_key, keys)])
-    except TypeError:
-        raise InputError(f"IRI keys {keys!r}: expected strings") from None
-    return NamedNode(DATA_BASE + path)
+    return NamedNode(_minted(kind, keys))
+
+
+def mint_term(kind: str, *keys: str) -> str:
+    """:func:`mint` as N-Quads text (``<iri>``), for the mapping.
+
+    Raises:
+        InputError: as :func:`mint`.
+    """
+    return f"<{_minted(kind, keys)}>"
 
 
 # Named graphs, executions and shared nodes (measures, plans) recur in every event of a run:
-# memoising these pure functions saves re-validating the same IRI thousands of times.
+# memoising these pure functions saves minting the same IRI thousands of times.
 @lru_cache(maxsize=4096)
+def shared_term(kind: str, *keys: str) -> str:
+    """:func:`mint_term`, memoised: for nodes that recur across events (measures, plans, roles)."""
+    return mint_term(kind, *keys)
+
+
+@lru_cache(maxsize=4096)
+def graph_term(wf: str) -> str:
+    """:func:`workflow_graph` as N-Quads text."""
+    return mint_term("graph", wf)
+
+
+@lru_cache(maxsize=4096)
+def execution_term(wf: str, exec_id: str) -> str:
+    """:func:`execution` as N-Quads text."""
+    if exec_id == wf:
+        return mint_term("workflow-execution", wf)
+    return mint_term("execution", wf, exec_id)
+
+
+def entity_term(entity_id: str) -> str:
+    """:func:`entity` as N-Quads text."""
+    return mint_term("entity", entity_id)
+
+
 def workflow_graph(wf: str) -> NamedNode:
     """Return the named graph that holds the provenance of workflow execution ``wf``."""
-    return mint("graph", wf)
+    return NamedNode(graph_term(wf)[1:-1])
 
 
-@lru_cache(maxsize=4096)
 def execution(wf: str, exec_id: str) -> NamedNode:
     """Return the IRI of execution ``exec_id`` of workflow execution ``wf``.
 
     ``exec_id == wf`` means the workflow execution itself (events use it that way).
     """
-    if exec_id == wf:
-        return mint("workflow-execution", wf)
-    return mint("execution", wf, exec_id)
-
-
-@lru_cache(maxsize=4096)
-def shared(kind: str, *keys: str) -> NamedNode:
-    """:func:`mint`, memoised: for nodes that recur across events (measures, plans, roles)."""
-    return mint(kind, *keys)
+    return NamedNode(execution_term(wf, exec_id)[1:-1])
 
 
 def entity(entity_id: str) -> NamedNode:
@@ -116,26 +138,50 @@ def datetime_literal(t: float) -> Literal:
     >>> datetime_literal(1732262400.25).value
     '2024-11-22T08:00:00.25Z'
     """
-    stamp = datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return Literal(stamp.rstrip("0").rstrip(".") + "Z", datatype=XSD_DATETIME)
+    return Literal(datetime_lexical(t), datatype=NamedNode(XSD_DATETIME[1:-1]))
 
 
-def double_literal(value: float | int | str) -> Literal:
-    """Return an ``xsd:double``; ``"NaN"``, ``"INF"``, ``"-INF"`` (and float nan/inf) are kept."""
+def datetime_term(t: float) -> str:
+    """:func:`datetime_literal` as N-Quads text."""
+    return f'"{datetime_lexical(t)}"^^{XSD_DATETIME}'
+
+
+def double_term(value: float | int | str) -> str:
+    """Return an ``xsd:double``; ``"NaN"``, ``"INF"``, ``"-INF"`` (and float nan/inf) are kept.
+
+    Raises:
+        KeyError: ``value`` is a string other than those three.
+    """
     if type(value) is str:
-        return Literal(_NONFINITE[value], datatype=XSD_DOUBLE)
+        return typed(_NONFINITE[value], XSD_DOUBLE)
     text = repr(float(value))
-    return Literal(_NONFINITE.get(text, text), datatype=XSD_DOUBLE)
+    return typed(_NONFINITE.get(text, text), XSD_DOUBLE)
 
 
-def integer_literal(value: int) -> Literal:
+def integer_term(value: int) -> str:
     """Return an ``xsd:integer``."""
-    return Literal(str(value), datatype=XSD_INTEGER)
+    return f'"{value}"^^{XSD_INTEGER}'
 
 
-def string_literal(value: str) -> Literal:
-    """Return an ``xsd:string``."""
-    return Literal(value)
+_TRUE, _FALSE = typed("true", XSD_BOOLEAN), typed("false", XSD_BOOLEAN)
+
+
+def scalar_term(value: str | int | float | bool) -> str:
+    """Return an event scalar with its datatype (boolean, integer, double or string) as text.
+
+    Raises:
+        InputError: ``value`` is not a str, int, float or bool (``None`` is left out by callers).
+    """
+    kind = type(value)
+    if kind is str:
+        return string(value)  # type: ignore[arg-type]
+    if kind is bool:
+        return _TRUE if value else _FALSE
+    if kind is int:
+        return integer_term(value)  # type: ignore[arg-type]
+    if kind is float:
+        return double_term(value)
+    raise InputError(f"value {value!r} ({kind.__name__}): expected str, int, float or bool")
 
 
 def scalar_literal(value: str | int | float | bool) -> Literal:
@@ -144,13 +190,7 @@ def scalar_literal(value: str | int | float | bool) -> Literal:
     Raises:
         InputError: ``value`` is not a str, int, float or bool (``None`` is left out by callers).
     """
-    kind = type(value)
-    if kind is str:
-        return Literal(value)
-    if kind is bool:
-        return _TRUE if value else _FALSE
-    if kind is int:
-        return Literal(str(value), datatype=XSD_INTEGER)
-    if kind is float:
-        return double_literal(value)
-    raise InputError(f"value {value!r} ({kind.__name__}): expected str, int, float or bool")
+    text = scalar_term(value)
+    # one route for both forms: parse the term the mapping writes
+    (triple,) = parse(f"<x:s> <x:p> {text} .".encode(), format=RdfFormat.N_TRIPLES)
+    return triple.object

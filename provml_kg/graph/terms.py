@@ -1,4 +1,4 @@
-"""Vocabulary terms the graph builder writes, as ready ``NamedNode`` constants.
+"""Vocabulary terms the graph builder writes, as ready N-Quads text (``<iri>``) constants.
 
 ``TYPES[cls]`` is the tuple of every named class an instance of ``cls`` belongs to under the
 ontology's subclass axioms (PROV-ML, its PROV-O/ML Schema alignment, PROV-O and ML Schema), so
@@ -14,8 +14,8 @@ from pyoxigraph import NamedNode
 
 from provml_kg.vocab import MLS, PROV, PROVML, RDF, RDFS
 
-A = RDF["type"]
-LABEL = RDFS["label"]
+A = str(RDF["type"])
+LABEL = str(RDFS["label"])
 
 
 def _closure(*names: str) -> tuple[NamedNode, ...]:
@@ -105,80 +105,93 @@ SUPER_PROPERTIES: MappingProxyType[NamedNode, NamedNode] = MappingProxyType({
 # ---------------------------------------------------------------- terms bound once for the builder
 # (attribute access on a closed namespace checks the term list: too slow per quad)
 
-P_USED, P_GEN_BY, P_ASSOC, P_QASSOC = (PROV.used, PROV.wasGeneratedBy, PROV.wasAssociatedWith,
-                                       PROV.qualifiedAssociation)
-P_AGENT, P_HADPLAN, P_START, P_END = PROV.agent, PROV.hadPlan, PROV.startedAtTime, PROV.endedAtTime
-P_DERIVED, P_QUSAGE, P_QGEN, P_ENTITY = (PROV.wasDerivedFrom, PROV.qualifiedUsage,
-                                         PROV.qualifiedGeneration, PROV.entity)
-P_ACTIVITY, P_ROLE, P_ATTIME, P_VALUE = PROV.activity, PROV.hadRole, PROV.atTime, PROV.value
-P_GENTIME, P_INFLUENCED = PROV.generatedAtTime, PROV.wasInfluencedBy
-M_EXECUTES, M_INPUT, M_OUTPUT, M_REALIZES = MLS.executes, MLS.hasInput, MLS.hasOutput, MLS.realizes
-M_ACHIEVES, M_SPEC, M_VALUE, M_IMPLEMENTS = (MLS.achieves, MLS.specifiedBy, MLS.hasValue,
-                                             MLS.implements)
-M_QUALITY = MLS.hasQuality
-X_PLAN, X_PARTOF, X_PART, X_STATUS = (PROVML.executesPlan, PROVML.partOfExecution, PROVML.partOf,
-                                      PROVML.status)
-X_ERRTYPE, X_ERRMSG, X_RANK, X_SIZE = (PROVML.errorType, PROVML.errorMessage, PROVML.mpiRank,
-                                       PROVML.mpiSize)
-X_DEVICE, X_HOST, X_RANON, X_VERSION = (PROVML.device, PROVML.hostName, PROVML.ranOn,
-                                        PROVML.softwareVersion)
-X_EXPOF, X_TRANSOF, X_ATTR, X_INDEX = (PROVML.experimentOf, PROVML.transformationOf,
-                                       PROVML.hasAttribute, PROVML.sectionIndex)
-X_STEP, X_EVMODEL, X_EVON, X_PROC = (PROVML.step, PROVML.evaluatedModel, PROVML.evaluatedOn,
-                                     PROVML.hadProcedure)
-X_STORE, X_DATAID, X_STYPE, X_SURI = (PROVML.hadStore, PROVML.dataIdentifier, PROVML.storeType,
-                                      PROVML.storeUri)
-X_HASH, X_SIZEB, X_PATH, X_FRAMEWORK = (PROVML.contentHash, PROVML.byteSize, PROVML.filePath,
-                                        PROVML.framework)
-X_ROWS, X_ROLE, X_FEATURE, X_CHAR = (PROVML.numberOfInstances, PROVML.personaRole,
-                                     PROVML.hasFeature, PROVML.hasCharacteristic)
-X_DATAREL, X_STAGEOF, X_DATAATTR = (PROVML.hadDataRelationship, PROVML.stageOf,
-                                    PROVML.dataAttribute)
-P_LOCATION = SUPER_PROPERTIES[X_STORE]
 
-T_WORKFLOW = TYPES[PROVML.Workflow]
-T_WFEXEC = TYPES[PROVML.WorkflowExecution]
-T_ACTIVITY = TYPES[PROV.Activity]
-T_TRANSFORMATION = TYPES[PROVML.DataTransformation]
-T_TRANSEXEC = TYPES[PROVML.DataTransformationExecution]
-T_ATTRIBUTE = TYPES[PROVML.Attribute]
-T_ATTRVALUE = TYPES[PROVML.AttributeValue]
-T_STUDY = TYPES[PROVML.Study]
-T_EXPERIMENT = TYPES[PROVML.LearningExperiment]
-T_SECTION = TYPES[PROVML.LearningStageSection]
-T_SECEXEC = TYPES[PROVML.LearningStageSectionExecution]
-T_TASK = TYPES[PROVML.LearningTask]
-T_ALGORITHM = TYPES[PROVML.Algorithm]
-T_IMPLEMENTATION = TYPES[MLS.Implementation]
-T_FEATURESET = TYPES[PROVML.FeatureSet]
-T_FEATURE = TYPES[PROVML.Feature]
-T_CHARACTERISTIC = TYPES[PROVML.DatasetCharacteristic]
-T_MODEL = TYPES[PROVML.Model]
-T_EVALUATION = TYPES[PROVML.ModelEvaluation]
-T_MEASURE = TYPES[PROVML.EvaluationMeasure]
-T_PROCEDURE = TYPES[PROVML.EvaluationProcedure]
-T_STORE = TYPES[PROVML.DataStore]
-T_DATAREF = TYPES[PROVML.DataReference]
-T_PERSONA = TYPES[PROVML.Persona]
-T_MACHINE = TYPES[PROVML.Machine]
-T_SOFTWARE = TYPES[PROV.SoftwareAgent]
-T_ASSOCIATION = TYPES[PROV.Association]
-T_USAGE = TYPES[PROV.Usage]
-T_GENERATION = TYPES[PROV.Generation]
-T_ROLE = TYPES[PROV.Role]
-T_ENTITY = TYPES[PROV.Entity]
+def _texts(*nodes: NamedNode) -> tuple[str, ...]:
+    return tuple(map(str, nodes))
+
+
+def _types(cls: NamedNode) -> tuple[str, ...]:
+    return _texts(*TYPES[cls])
+
+
+P_USED, P_GEN_BY, P_ASSOC, P_QASSOC = _texts(PROV.used, PROV.wasGeneratedBy,
+                                             PROV.wasAssociatedWith, PROV.qualifiedAssociation)
+P_AGENT, P_HADPLAN, P_START, P_END = _texts(PROV.agent, PROV.hadPlan, PROV.startedAtTime,
+                                            PROV.endedAtTime)
+P_DERIVED, P_QUSAGE, P_QGEN, P_ENTITY = _texts(PROV.wasDerivedFrom, PROV.qualifiedUsage,
+                                               PROV.qualifiedGeneration, PROV.entity)
+P_ACTIVITY, P_ROLE, P_ATTIME, P_VALUE = _texts(PROV.activity, PROV.hadRole, PROV.atTime,
+                                               PROV.value)
+P_GENTIME, P_INFLUENCED, P_LOCATION = _texts(PROV.generatedAtTime, PROV.wasInfluencedBy,
+                                             SUPER_PROPERTIES[PROVML.hadStore])
+M_EXECUTES, M_INPUT, M_OUTPUT, M_REALIZES = _texts(MLS.executes, MLS.hasInput, MLS.hasOutput,
+                                                   MLS.realizes)
+M_ACHIEVES, M_SPEC, M_VALUE, M_IMPLEMENTS = _texts(MLS.achieves, MLS.specifiedBy, MLS.hasValue,
+                                                   MLS.implements)
+(M_QUALITY,) = _texts(MLS.hasQuality)
+X_PLAN, X_PARTOF, X_PART, X_STATUS = _texts(PROVML.executesPlan, PROVML.partOfExecution,
+                                            PROVML.partOf, PROVML.status)
+X_ERRTYPE, X_ERRMSG, X_RANK, X_SIZE = _texts(PROVML.errorType, PROVML.errorMessage,
+                                             PROVML.mpiRank, PROVML.mpiSize)
+X_DEVICE, X_HOST, X_RANON, X_VERSION = _texts(PROVML.device, PROVML.hostName, PROVML.ranOn,
+                                              PROVML.softwareVersion)
+X_EXPOF, X_TRANSOF, X_ATTR, X_INDEX = _texts(PROVML.experimentOf, PROVML.transformationOf,
+                                             PROVML.hasAttribute, PROVML.sectionIndex)
+X_STEP, X_EVMODEL, X_EVON, X_PROC = _texts(PROVML.step, PROVML.evaluatedModel,
+                                           PROVML.evaluatedOn, PROVML.hadProcedure)
+X_STORE, X_DATAID, X_STYPE, X_SURI = _texts(PROVML.hadStore, PROVML.dataIdentifier,
+                                            PROVML.storeType, PROVML.storeUri)
+X_HASH, X_SIZEB, X_PATH, X_FRAMEWORK = _texts(PROVML.contentHash, PROVML.byteSize,
+                                              PROVML.filePath, PROVML.framework)
+X_ROWS, X_ROLE, X_FEATURE, X_CHAR = _texts(PROVML.numberOfInstances, PROVML.personaRole,
+                                           PROVML.hasFeature, PROVML.hasCharacteristic)
+X_DATAREL, X_STAGEOF, X_DATAATTR = _texts(PROVML.hadDataRelationship, PROVML.stageOf,
+                                          PROVML.dataAttribute)
+
+T_WORKFLOW = _types(PROVML.Workflow)
+T_WFEXEC = _types(PROVML.WorkflowExecution)
+T_ACTIVITY = _types(PROV.Activity)
+T_TRANSFORMATION = _types(PROVML.DataTransformation)
+T_TRANSEXEC = _types(PROVML.DataTransformationExecution)
+T_ATTRIBUTE = _types(PROVML.Attribute)
+T_ATTRVALUE = _types(PROVML.AttributeValue)
+T_STUDY = _types(PROVML.Study)
+T_EXPERIMENT = _types(PROVML.LearningExperiment)
+T_SECTION = _types(PROVML.LearningStageSection)
+T_SECEXEC = _types(PROVML.LearningStageSectionExecution)
+T_TASK = _types(PROVML.LearningTask)
+T_ALGORITHM = _types(PROVML.Algorithm)
+T_IMPLEMENTATION = _types(MLS.Implementation)
+T_FEATURESET = _types(PROVML.FeatureSet)
+T_FEATURE = _types(PROVML.Feature)
+T_CHARACTERISTIC = _types(PROVML.DatasetCharacteristic)
+T_MODEL = _types(PROVML.Model)
+T_EVALUATION = _types(PROVML.ModelEvaluation)
+T_MEASURE = _types(PROVML.EvaluationMeasure)
+T_PROCEDURE = _types(PROVML.EvaluationProcedure)
+T_STORE = _types(PROVML.DataStore)
+T_DATAREF = _types(PROVML.DataReference)
+T_PERSONA = _types(PROVML.Persona)
+T_MACHINE = _types(PROVML.Machine)
+T_SOFTWARE = _types(PROV.SoftwareAgent)
+T_ASSOCIATION = _types(PROV.Association)
+T_USAGE = _types(PROV.Usage)
+T_GENERATION = _types(PROV.Generation)
+T_ROLE = _types(PROV.Role)
+T_ENTITY = _types(PROV.Entity)
 
 STAGE_PLAN = MappingProxyType({
-    "training": TYPES[PROVML.Training], "validation": TYPES[PROVML.Validation],
-    "evaluation": TYPES[PROVML.Evaluation]})
+    "training": _types(PROVML.Training), "validation": _types(PROVML.Validation),
+    "evaluation": _types(PROVML.Evaluation)})
 STAGE_EXEC = MappingProxyType({
-    "training": TYPES[PROVML.TrainingExecution], "validation": TYPES[PROVML.ValidationExecution],
-    "evaluation": TYPES[PROVML.EvaluationExecution]})
+    "training": _types(PROVML.TrainingExecution), "validation": _types(PROVML.ValidationExecution),
+    "evaluation": _types(PROVML.EvaluationExecution)})
 HP_TYPES = MappingProxyType({
-    "learning": (TYPES[PROVML.LearningHyperparameter], TYPES[PROVML.LearningHyperparameterValue]),
-    "model": (TYPES[PROVML.ModelHyperparameter], TYPES[PROVML.ModelHyperparameterValue])})
+    "learning": (_types(PROVML.LearningHyperparameter),
+                 _types(PROVML.LearningHyperparameterValue)),
+    "model": (_types(PROVML.ModelHyperparameter), _types(PROVML.ModelHyperparameterValue))})
 ENTITY_TYPES = MappingProxyType({
-    "dataset": TYPES[MLS.Dataset], "feature_set": TYPES[PROVML.FeatureSetData],
+    "dataset": _types(MLS.Dataset), "feature_set": _types(PROVML.FeatureSetData),
     "file": T_DATAREF, "domain": T_DATAREF, "value": T_ENTITY, "model": T_MODEL})
 ROLE_NAMES = MappingProxyType({
     "dataset": "dataset", "feature_set": "feature-set", "file": "file", "domain": "domain-data",

@@ -17,28 +17,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Quad
-
 from provml_kg.capture.spool import spool_files
 from provml_kg.store.checkpoint import Position, read_lines
 from provml_kg.errors import EventValidationError, InputError
 from provml_kg.events import validate as validate_event
 from provml_kg.graph import Step, materialisation_steps, workflow_graph
 
-__all__ = ["IngestReport", "Batch", "event_batches", "check_events", "spool_batches",
+__all__ = ["IngestReport", "Batch", "pack", "event_batches", "check_events", "spool_batches",
            "expand_spool_paths", "progress_bar", "materialisation_plan", "DEFAULT_BATCH_QUADS"]
 
 DEFAULT_BATCH_QUADS = 250_000
 """Quads per bulk load: large enough to amortise a bulk load's fixed cost, small enough to keep
 memory bounded (about 40 MB of N-Quads)."""
 
-Mapper = Callable[[Mapping[str, Any]], Iterable[Quad]]
+Mapper = Callable[[Mapping[str, Any]], list[str]]
+"""Maps one event to its N-Quads lines (:func:`provml_kg.graph.event_nquads`)."""
 
 
 @dataclass
 class IngestReport:
-    """What an ingest did: events read, quads written (re-written ones included: the store keeps
-    one copy), spool files read, bytes read, workflows touched, wall-clock seconds."""
+    """What an ingest did: events read, quads sent to the store (a quad repeated within one
+    batch is sent once; quads already stored are counted: the store keeps one copy), spool files
+    read, bytes read, workflows touched, wall-clock seconds."""
 
     events: int = 0
     quads: int = 0
@@ -60,19 +60,27 @@ class IngestReport:
 
 @dataclass
 class Batch:
-    """A batch of quads (or of quads already serialised as N-Quads: ``nquads`` with
-    ``quad_count`` of them), the workflows its events belong to, and (for spools) the
-    checkpoint positions reached once it is durable."""
+    """A batch of quads as N-Quads (``nquads``, ``quads`` lines), the workflows its events
+    belong to, and (for spools) the checkpoint positions reached once it is durable."""
 
-    quads: list[Quad]
+    nquads: bytes
+    quads: int
     workflows: set[str]
     events: int
     positions: list[tuple[Path, Position]] = field(default_factory=list)
-    nquads: bytes | None = None
-    quad_count: int = 0
 
 
-def _quads_of(event: Mapping[str, Any], to_quads: Mapper, validate: bool, where: str) -> Iterable[Quad]:
+def pack(lines: Iterable[str]) -> tuple[bytes, int]:
+    """Return N-Quads ``lines`` as one document, each distinct line once, and its line count.
+
+    Events describe shared nodes (measures, plans, roles) again and again; dropping the repeats
+    here (a third of a training run's lines) spares the store parsing and sorting them.
+    """
+    distinct = dict.fromkeys(lines)
+    return "".join(distinct).encode(), len(distinct)
+
+
+def _quads_of(event: Mapping[str, Any], to_quads: Mapper, validate: bool, where: str) -> list[str]:
     try:
         if validate:
             event = validate_event(event, strict=False)
@@ -92,25 +100,25 @@ def event_batches(events: Iterable[Mapping[str, Any]], to_quads: Mapper, *,
     Raises:
         EventValidationError: an event is invalid (the message names its position in the stream).
     """
-    quads: list[Quad] = []
+    lines: list[str] = []
     workflows: set[str] = set()
     count = 0
     for number, event in enumerate(events):
         try:
-            quads.extend(_quads_of(event, to_quads, validate, f"event #{number}"))
+            lines.extend(_quads_of(event, to_quads, validate, f"event #{number}"))
         except InputError:
             if count:
-                yield Batch(quads, workflows, count)  # keep what came before the bad event
+                yield Batch(*pack(lines), workflows, count)  # keep what came before the bad event
             raise
         workflows.add(str(event.get("wf")))
         count += 1
         if on_event is not None:
             on_event()
-        if len(quads) >= batch_quads:
-            yield Batch(quads, workflows, count)
-            quads, workflows, count = [], set(), 0
+        if len(lines) >= batch_quads:
+            yield Batch(*pack(lines), workflows, count)
+            lines, workflows, count = [], set(), 0
     if count:
-        yield Batch(quads, workflows, count)
+        yield Batch(*pack(lines), workflows, count)
 
 
 def check_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -159,7 +167,7 @@ def spool_batches(files: list[Path], to_quads: Mapper, start_of: Callable[[Path]
         EventValidationError: a line holds an invalid event (the message names file and line).
         InputError: a file cannot be read.
     """
-    quads: list[Quad] = []
+    lines: list[str] = []
     workflows: set[str] = set()
     positions: list[tuple[Path, Position]] = []
     count = 0
@@ -176,10 +184,10 @@ def spool_batches(files: list[Path], to_quads: Mapper, start_of: Callable[[Path]
                 last = offset
                 continue
             try:
-                quads.extend(_quads_of(event, to_quads, validate, f"{file}:{line}"))
+                lines.extend(_quads_of(event, to_quads, validate, f"{file}:{line}"))
             except InputError:
                 # keep (and checkpoint) what came before the bad line, so a fixed file resumes there
-                yield Batch(quads, workflows, count, positions + [(file, position)])
+                yield Batch(*pack(lines), workflows, count, positions + [(file, position)])
                 raise
             wf = str(event.get("wf"))
             workflows.add(wf)
@@ -189,13 +197,13 @@ def spool_batches(files: list[Path], to_quads: Mapper, start_of: Callable[[Path]
             if on_bytes is not None:
                 on_bytes(offset - last)
             last = offset
-            if len(quads) >= batch_quads:
-                yield Batch(quads, workflows, count, positions + [(file, position)])
-                quads, workflows, positions, count = [], set(), [], 0
+            if len(lines) >= batch_quads:
+                yield Batch(*pack(lines), workflows, count, positions + [(file, position)])
+                lines, workflows, positions, count = [], set(), [], 0
         if position.offset != start.offset or not start.offset:
             positions.append((file, position))
     if count or positions:
-        yield Batch(quads, workflows, count, positions)
+        yield Batch(*pack(lines), workflows, count, positions)
 
 
 _SCOPED_LIMIT = 16

@@ -17,7 +17,7 @@ from pyoxigraph import (NamedNode, QueryBoolean, QuerySolutions, QueryTriples,
 
 from provml_kg.errors import InputError, QueryError, StoreError
 from provml_kg.formats import format_for_path, rdf_format
-from provml_kg.graph import ONTOLOGY_GRAPH, event_quads, run_step, workflow_graph
+from provml_kg.graph import ONTOLOGY_GRAPH, event_nquads, run_step, workflow_graph
 from provml_kg.store.checkpoint import CHECKPOINT_NAME, Checkpoint, Position
 from provml_kg.store.opening import open_store, remove_writer_file, write_writer_file
 from provml_kg.store.parallel import parallel_spool_batches
@@ -143,7 +143,7 @@ class KnowledgeGraph:
             StoreError: the store failed or is read-only.
         """
         with self._lock, progress_bar(None, "ingest events", progress) as advance:
-            return self._ingest(event_batches(events, event_quads, batch_quads=batch_quads,
+            return self._ingest(event_batches(events, event_nquads, batch_quads=batch_quads,
                                               validate=validate, on_event=lambda: advance(1)), 0,
                                 materialise)
 
@@ -189,7 +189,7 @@ class KnowledgeGraph:
                                                  validate=validate, on_bytes=advance_bytes,
                                                  chunk_bytes=max(2**16, batch_quads * 4))
             else:
-                batches = spool_batches(files, event_quads, starts.__getitem__, batch_quads=batch_quads,
+                batches = spool_batches(files, event_nquads, starts.__getitem__, batch_quads=batch_quads,
                                         validate=validate, on_bytes=advance_bytes)
             report = self._ingest(batches, len(files), materialise)
         report.bytes = read
@@ -205,14 +205,11 @@ class KnowledgeGraph:
             pending: tuple[Future[None], Batch] | None = None
             try:
                 for batch in batches:
-                    if batch.nquads is not None:
-                        data, count = batch.nquads, batch.quad_count
-                    else:
-                        data, count = serialize(batch.quads, format=RdfFormat.N_QUADS), len(batch.quads)
+                    data = batch.nquads
                     report.events += batch.events
-                    report.quads += count
+                    report.quads += batch.quads
                     touched |= batch.workflows
-                    batch.quads, batch.nquads = [], None
+                    batch.nquads = b""
                     if pending is not None:
                         previous, pending = pending, None
                         self._commit(*previous)

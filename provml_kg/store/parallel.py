@@ -49,12 +49,10 @@ def map_chunk(where: str, first_line: int, blob: bytes, validate: bool) -> Chunk
 
     Runs in a worker process; returns the quads as N-Quads bytes.
     """
-    from pyoxigraph import RdfFormat, serialize
+    from provml_kg.graph import event_nquads
+    from provml_kg.store.ingest import _quads_of, pack
 
-    from provml_kg.graph import event_quads
-    from provml_kg.store.ingest import _quads_of
-
-    quads: list = []  # type: ignore[type-arg]
+    quads: list[str] = []
     workflows: set[str] = set()
     notes: list[str] = []
     events = 0
@@ -71,15 +69,13 @@ def map_chunk(where: str, first_line: int, blob: bytes, validate: bool) -> Chunk
                     notes.append(f"{where}:{line}: skipped unparseable line ({len(raw) + 1} bytes, "
                                  f"{raw[:60]!r}...)")
                 else:
-                    quads.extend(_quads_of(event, event_quads, validate, f"{where}:{line}"))
+                    quads.extend(_quads_of(event, event_nquads, validate, f"{where}:{line}"))
                     workflows.add(str(event.get("wf")))
                     events += 1
         except InputError as bad:
-            data = serialize(quads, format=RdfFormat.N_QUADS) or b""
-            return ChunkResult(data, len(quads), events, workflows, notes, bad, done_bytes, number)
+            return ChunkResult(*pack(quads), events, workflows, notes, bad, done_bytes, number)
         done_bytes += len(raw) + 1
-    data = serialize(quads, format=RdfFormat.N_QUADS) or b""
-    return ChunkResult(data, len(quads), events, workflows, notes, None, done_bytes, len(blob.split(b"\n")) - 1)
+    return ChunkResult(*pack(quads), events, workflows, notes, None, done_bytes, number + 1)
 
 
 def _chunks(file: Path, start: Position, chunk_bytes: int) -> Iterator[tuple[int, int, bytes]]:
@@ -135,8 +131,8 @@ def parallel_spool_batches(files: list[Path], start_of: Callable[[Path], Positio
             end = Position(offset + result.good_bytes, line - 1 + result.good_lines, "", sorted(seen[file]))
             if on_bytes is not None:
                 on_bytes(result.good_bytes)
-            return Batch([], result.workflows, result.events, [(file, end)], nquads=result.nquads,
-                         quad_count=result.quads), result.error
+            return Batch(result.nquads, result.quads, result.workflows, result.events,
+                         [(file, end)]), result.error
 
         try:
             for file in files:
