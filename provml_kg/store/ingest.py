@@ -9,6 +9,7 @@ write the batches, each its own way.
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -23,12 +24,19 @@ from provml_kg.errors import EventValidationError, InputError
 from provml_kg.events import validate as validate_event
 from provml_kg.graph import Step, materialisation_steps, workflow_graph
 
-__all__ = ["IngestReport", "Batch", "pack", "event_batches", "check_events", "spool_batches",
-           "expand_spool_paths", "progress_bar", "materialisation_plan", "DEFAULT_BATCH_QUADS"]
+__all__ = ["IngestReport", "Batch", "BatchStream", "pack", "event_batches", "check_events", "spool_batches",
+           "expand_spool_paths", "progress_bar", "materialisation_plan", "DEFAULT_BATCH_QUADS",
+           "DEFAULT_LOAD_QUADS"]
 
 DEFAULT_BATCH_QUADS = 250_000
-"""Quads per bulk load: large enough to amortise a bulk load's fixed cost, small enough to keep
-memory bounded (about 40 MB of N-Quads)."""
+"""Quads mapped in memory at a time, and per request to a remote store: large enough to
+amortise a request's or a load's fixed cost, small enough to keep memory bounded (about 50 MB
+of N-Quads)."""
+
+DEFAULT_LOAD_QUADS = 4_000_000
+"""Quads streamed into one local bulk-load call, after which the spool checkpoint advances: a
+crash re-reads at most this much (re-ingesting is idempotent); the loader itself sorts and
+writes in batches of a million quads, so memory does not grow with it."""
 
 Mapper = Callable[[Mapping[str, Any]], list[str]]
 """Maps one event to its N-Quads lines (:func:`provml_kg.graph.event_nquads`)."""
@@ -119,6 +127,52 @@ def event_batches(events: Iterable[Mapping[str, Any]], to_quads: Mapper, *,
             lines, workflows, count = [], set(), 0
     if count:
         yield Batch(*pack(lines), workflows, count)
+
+
+class BatchStream(io.RawIOBase):
+    """A readable byte stream of the N-Quads of ``batches``, for one bulk-load call.
+
+    The stream ends once ``limit`` quads have been handed out (at a batch boundary), when the
+    batches run out (``exhausted``), or when they raise (``error`` holds the exception: a bad
+    event, after the batch with everything before it). ``taken`` lists the batches whose bytes
+    were handed out, so the caller can record them once the load is durable.
+
+    One long bulk load fed this way lets the loader parse and sort while the workers map; a
+    load per batch stops and drains the loader each time (about 1.5x slower at 10M quads).
+    """
+
+    def __init__(self, batches: Iterator[Batch], limit: int) -> None:
+        super().__init__()
+        self._batches = batches
+        self._limit = limit
+        self._view = memoryview(b"")
+        self.taken: list[Batch] = []
+        self.quads = 0
+        self.exhausted = False
+        self.error: Exception | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._view:
+            if self.quads >= self._limit or self.exhausted or self.error is not None:
+                return 0
+            try:
+                batch = next(self._batches)
+            except StopIteration:
+                self.exhausted = True
+                return 0
+            except Exception as bad:  # handed to the caller after the load: not lost in Rust
+                self.error = bad
+                return 0
+            self.taken.append(batch)
+            self.quads += batch.quads
+            self._view, batch.nquads = memoryview(batch.nquads), b""
+        n = min(len(buffer), len(self._view))
+        buffer[:n] = self._view[:n]
+        self._view = self._view[n:]
+        return n
 
 
 def check_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

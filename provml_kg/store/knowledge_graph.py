@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -20,9 +20,10 @@ from provml_kg.formats import format_for_path, rdf_format
 from provml_kg.graph import ONTOLOGY_GRAPH, event_nquads, run_step, workflow_graph
 from provml_kg.store.checkpoint import CHECKPOINT_NAME, Checkpoint, Position
 from provml_kg.store.opening import open_store, remove_writer_file, write_writer_file
-from provml_kg.store.parallel import parallel_spool_batches
+from provml_kg.store.parallel import DEFAULT_CHUNK_BYTES, parallel_spool_batches
 from provml_kg.store.rdfio import PREFIXED_FORMATS, Source, read_rdf
-from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, Batch, IngestReport, check_events,
+from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, DEFAULT_LOAD_QUADS, Batch, BatchStream,
+                                    IngestReport, check_events,
                                     event_batches, expand_spool_paths, materialisation_plan,
                                     progress_bar, spool_batches)
 from provml_kg.vocab import prefixes
@@ -127,13 +128,14 @@ class KnowledgeGraph:
     # ------------------------------------------------------------------ ingest
     def ingest_events(self, events: Iterable[Mapping[str, Any]], *, progress: bool | None = False,
                       validate: bool = True, materialise: bool = True,
-                      batch_quads: int = DEFAULT_BATCH_QUADS) -> IngestReport:
+                      batch_quads: int = DEFAULT_LOAD_QUADS) -> IngestReport:
         """Add the quads of ``events`` and run the materialisation rules on the workflows touched.
 
         Idempotent: ingesting the same events again adds nothing. ``validate`` checks each event
         against the schema first (turn off only for events already validated).
         ``materialise=False`` defers the rules (the workflows are remembered, on disk too) to the
         next ingest that runs them or to :meth:`materialise`: one pass after many ingests.
+        ``batch_quads`` quads at most go into one bulk-load call.
 
         Returns:
             An :class:`~provml_kg.store.IngestReport`.
@@ -143,13 +145,14 @@ class KnowledgeGraph:
             StoreError: the store failed or is read-only.
         """
         with self._lock, progress_bar(None, "ingest events", progress) as advance:
-            return self._ingest(event_batches(events, event_nquads, batch_quads=batch_quads,
+            return self._ingest(event_batches(events, event_nquads,
+                                              batch_quads=min(batch_quads, DEFAULT_BATCH_QUADS),
                                               validate=validate, on_event=lambda: advance(1)), 0,
-                                materialise)
+                                materialise, batch_quads)
 
     def ingest_spool(self, paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *,
                      progress: bool | None = None, validate: bool = True, resume: bool = True,
-                     materialise: bool = True, batch_quads: int = DEFAULT_BATCH_QUADS,
+                     materialise: bool = True, batch_quads: int = DEFAULT_LOAD_QUADS,
                      workers: int | None = 0) -> IngestReport:
         """Ingest spool files (``*.spool.jsonl``; a directory means every spool file in it, so
         per-rank spools of MPI runs are merged by workflow).
@@ -159,7 +162,9 @@ class KnowledgeGraph:
         or unparseable lines are skipped with a ``TornLineWarning``; an unterminated last line is
         left for a later ingest. ``progress=None`` shows a bar by bytes when stderr is a terminal.
 
-        ``materialise`` as for :meth:`ingest_events`. ``workers`` processes map events to quads
+        ``materialise`` as for :meth:`ingest_events`. ``batch_quads`` quads at most are streamed
+        into one bulk-load call, after which the checkpoint advances (a crash re-reads at most
+        that much). ``workers`` processes map events to quads
         in parallel (:mod:`provml_kg.store.parallel`): ``0`` (the default) maps in this process,
         ``None`` uses one per core when there are at least :data:`PARALLEL_BYTES` to read (what
         ``provml ingest`` does). Worker processes are spawned, so a script that asks for them
@@ -187,53 +192,56 @@ class KnowledgeGraph:
             if workers > 0:
                 batches = parallel_spool_batches(files, starts.__getitem__, workers=workers,
                                                  validate=validate, on_bytes=advance_bytes,
-                                                 chunk_bytes=max(2**16, batch_quads * 4))
+                                                 # a spool holds about 16 bytes per quad
+                                                 chunk_bytes=min(DEFAULT_CHUNK_BYTES,
+                                                                 max(2**16, batch_quads * 16)))
             else:
-                batches = spool_batches(files, event_nquads, starts.__getitem__, batch_quads=batch_quads,
+                batches = spool_batches(files, event_nquads, starts.__getitem__,
+                                        batch_quads=min(batch_quads, DEFAULT_BATCH_QUADS),
                                         validate=validate, on_bytes=advance_bytes)
-            report = self._ingest(batches, len(files), materialise)
+            report = self._ingest(batches, len(files), materialise, batch_quads)
         report.bytes = read
         return report
 
-    def _ingest(self, batches: Iterator[Batch], files: int, materialise: bool) -> IngestReport:
-        store = self._writable()
+    def _ingest(self, batches: Iterator[Batch], files: int, materialise: bool,
+                load_quads: int) -> IngestReport:
+        self._writable()
         report = IngestReport(files=files)
         touched: set[str] = set()
         started = time.perf_counter()
-        # bulk_load releases the GIL: building the next batch in Python overlaps loading this one
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provml-bulk-load") as pool:
-            pending: tuple[Future[None], Batch] | None = None
-            try:
-                for batch in batches:
-                    data = batch.nquads
+        try:
+            while True:
+                # one bulk-load call reads batches as the mapping makes them (the loader
+                # releases the GIL between reads), up to load_quads; then a checkpoint
+                stream = BatchStream(batches, load_quads)
+                try:
+                    self.store.bulk_load(io.BufferedReader(stream, 2**20), format=RdfFormat.N_QUADS)
+                    if self.path is not None:
+                        self.store.flush()
+                except OSError as bad:
+                    raise StoreError(f"bulk load into {self!r} failed: {bad}") from None
+                for batch in stream.taken:
                     report.events += batch.events
                     report.quads += batch.quads
                     touched |= batch.workflows
-                    batch.nquads = b""
-                    if pending is not None:
-                        previous, pending = pending, None
-                        self._commit(*previous)
-                    pending = (pool.submit(store.bulk_load, data, format=RdfFormat.N_QUADS), batch)
-            finally:
-                if pending is not None:
-                    self._commit(*pending)
-                if materialise:
-                    self.materialise()
+                    self._checkpoint.dirty |= batch.workflows
+                    for file, position in batch.positions:
+                        self._checkpoint.advance(file, position)
+                self._checkpoint.save()
+                error, stream.error = stream.error, None
+                if error is not None:
+                    try:
+                        raise error
+                    finally:
+                        del error  # no cycle through this frame keeps the store (and its lock) alive
+                if stream.exhausted:
+                    break
+        finally:
+            if materialise:
+                self.materialise()
         report.workflows = sorted(touched)
         report.seconds = time.perf_counter() - started
         return report
-
-    def _commit(self, loading: Future[None], batch: Batch) -> None:
-        try:
-            loading.result()
-            if self.path is not None:
-                self.store.flush()
-        except OSError as bad:
-            raise StoreError(f"bulk load into {self!r} failed: {bad}") from None
-        self._checkpoint.dirty |= batch.workflows
-        for file, position in batch.positions:
-            self._checkpoint.advance(file, position)
-        self._checkpoint.save()
 
     def materialise(self) -> list[str]:
         """Run the materialisation rules on every workflow ingested since they last ran
