@@ -356,6 +356,17 @@ def test_materialisation_is_idempotent(kg: Store) -> None:
     assert set(kg) == before
 
 
+def test_a_rule_selects_only_rows_whose_quads_are_missing(kg: Store) -> None:
+    # on a materialised store no insert rule finds anything left to add
+    assert [graph.run_step(kg, step) for step in graph.materialisation_steps()] == [0] * len(
+        graph.materialisation_steps())
+    removed = [q for q in kg if q.predicate == MLS.hasOutput][:3]
+    for q in removed:
+        kg.remove(q)
+    assert sum(graph.run_step(kg, step) for step in graph.materialisation_steps()) == 3
+    assert all(q in kg for q in removed)
+
+
 def test_replay_and_batching_give_the_same_graph(lifecycle_events: list[dict[str, Any]]) -> None:
     reference = set(graph.build_graph(lifecycle_events))
     store = Store()

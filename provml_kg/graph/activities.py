@@ -9,8 +9,8 @@ from typing import Any
 from provml_kg.graph.iri import datetime_term, execution_term, integer_term, mint_term
 from provml_kg.graph.nquads import quad, string
 from provml_kg.graph.nodes import (
-    Out, add_attribute_values, add_end, add_named, add_start, add_types, experiment_plan,
-    stage_plan, transformation_plan,
+    Out, add_attribute_values, add_end, add_named, add_start, add_types, association_term,
+    experiment_plan, machine_term, persona_term, stage_plan, transformation_plan,
 )
 from provml_kg.graph.terms import (
     M_ACHIEVES, M_EXECUTES, M_IMPLEMENTS, M_REALIZES, P_AGENT, P_ASSOC, P_HADPLAN, P_QASSOC,
@@ -59,7 +59,7 @@ def workflow_start(e: Mapping[str, Any], g: str) -> Out:
         out.append(quad(assoc, P_HADPLAN, plan, g))
     persona = e.get("persona")
     if persona:
-        p = mint_term("persona", persona["name"])
+        p = persona_term(persona["name"])
         add_named(out, p, T_PERSONA, persona["name"], g)
         if persona.get("role"):
             out.append(quad(p, X_ROLE, string(persona["role"]), g))
@@ -68,7 +68,7 @@ def workflow_start(e: Mapping[str, Any], g: str) -> Out:
     env = e.get("env")
     if env:
         host = env["host"]
-        machine = mint_term("machine", host)
+        machine = machine_term(host)
         add_named(out, machine, T_MACHINE, host, g)
         out.append(quad(machine, X_HOST, string(host), g))
         out.append(quad(r_assoc, P_AGENT, machine, g))
@@ -163,7 +163,7 @@ def stage_start(e: Mapping[str, Any], g: str) -> Out:
         if version:
             out.append(quad(impl, X_VERSION, string(version), g))
         out.append(quad(node, M_EXECUTES, impl, g))
-        assoc = mint_term("association", wf, exec_id, "implementation")
+        assoc = association_term(wf, exec_id, "implementation")
         out.append(quad(node, P_QASSOC, assoc, g))
         add_types(out, assoc, T_ASSOCIATION, g)
         out.append(quad(assoc, P_HADPLAN, impl, g))

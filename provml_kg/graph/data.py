@@ -14,7 +14,7 @@ from provml_kg.graph.iri import (
 )
 from provml_kg.graph.nquads import XSD_ANYURI, checked_iri, quad, string
 from provml_kg.graph.nodes import (
-    Out, add_derivations, add_named, add_types, add_use_or_generation,
+    Out, add_derivations, add_named, add_types, add_use_or_generation, evaluation_term,
 )
 from provml_kg.graph.terms import (
     ENTITY_TYPES, HP_TYPES, LABEL, M_INPUT, M_OUTPUT, M_QUALITY, M_SPEC, M_VALUE, P_DERIVED,
@@ -55,7 +55,7 @@ def metric(e: Mapping[str, Any], g: str) -> Out:
     """One metric value: a ModelEvaluation specified by its EvaluationMeasure."""
     wf = e["wf"]
     node = execution_term(wf, e["exec"])
-    me = mint_term("evaluation", wf, str(e.get("r") or 0), str(e["seq"]))
+    me = evaluation_term(e)
     measure = shared_term("measure", e["name"])
     out: Out = [quad(me, _A, cls, g) for cls in T_EVALUATION]
     out.extend(quad(measure, _A, cls, g) for cls in T_MEASURE)

@@ -52,6 +52,27 @@ def experiment_plan(study: str | None, name: str) -> str:
     return mint_term("experiment", study, name) if study else mint_term("experiment", name)
 
 
+def association_term(wf: str, exec_id: str, kind: str) -> str:
+    """Return the IRI term of the qualified association of execution ``exec_id`` with its
+    ``kind`` of plan (``plan`` or ``implementation``)."""
+    return mint_term("association", wf, exec_id, kind)
+
+
+def evaluation_term(e: Mapping[str, Any]) -> str:
+    """Return the IRI term of the model evaluation a metric event records."""
+    return mint_term("evaluation", e["wf"], str(e.get("r") or 0), str(e["seq"]))
+
+
+def persona_term(name: str) -> str:
+    """Return the IRI term of the persona called ``name``."""
+    return mint_term("persona", name)
+
+
+def machine_term(host: str) -> str:
+    """Return the IRI term of the machine called ``host``."""
+    return mint_term("machine", host)
+
+
 def add_end(out: Out, e: Mapping[str, Any], node: str, g: str) -> None:
     """The end of an execution: time, status (default finished) and error."""
     out.append(quad(node, P_END, datetime_term(e["t"]), g))
@@ -69,7 +90,7 @@ def add_start(out: Out, e: Mapping[str, Any], node: str, plan: str, wf: str,
     out.append(quad(node, X_PLAN, plan, g))
     out.append(quad(node, X_RANK, integer_term(e.get("r") or 0), g))
     out.append(quad(node, X_PARTOF, execution_term(wf, e.get("parent") or wf), g))
-    assoc = mint_term("association", wf, exec_id, "plan")
+    assoc = association_term(wf, exec_id, "plan")
     out.append(quad(node, P_QASSOC, assoc, g))
     add_types(out, assoc, T_ASSOCIATION, g)
     out.append(quad(assoc, P_HADPLAN, plan, g))

@@ -23,8 +23,9 @@ from provml_kg.store.checkpoint import Position, read_lines
 from provml_kg.errors import EventValidationError, InputError
 from provml_kg.events import validate as validate_event
 from provml_kg.graph import Step, materialisation_steps, workflow_graph
+from provml_kg.graph.derive import Derivation, Record, derivation_record
 
-__all__ = ["IngestReport", "Batch", "BatchStream", "pack", "event_batches", "check_events", "spool_batches",
+__all__ = ["IngestReport", "Batch", "BatchStream", "pack", "with_derived", "event_batches", "check_events", "spool_batches",
            "expand_spool_paths", "progress_bar", "materialisation_plan", "DEFAULT_BATCH_QUADS",
            "DEFAULT_LOAD_QUADS"]
 
@@ -69,13 +70,29 @@ class IngestReport:
 @dataclass
 class Batch:
     """A batch of quads as N-Quads (``nquads``, ``quads`` lines), the workflows its events
-    belong to, and (for spools) the checkpoint positions reached once it is durable."""
+    belong to, (for spools) the checkpoint positions reached once it is durable, and the
+    events' :func:`~provml_kg.graph.derive.derivation_record` records."""
 
     nquads: bytes
     quads: int
     workflows: set[str]
     events: int
     positions: list[tuple[Path, Position]] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+
+
+def with_derived(batches: Iterable[Batch]) -> Iterator[Batch]:
+    """Yield ``batches`` with the lines their records derive (:class:`Derivation`) added to
+    each, so a batch and what it implies are loaded, and checkpointed, together."""
+    derivation = Derivation()
+    for batch in batches:
+        lines = derivation.lines(batch.records)
+        batch.records = []
+        if lines:
+            data, count = pack(lines)
+            batch.nquads += data
+            batch.quads += count
+        yield batch
 
 
 def pack(lines: Iterable[str]) -> tuple[bytes, int]:
@@ -88,11 +105,17 @@ def pack(lines: Iterable[str]) -> tuple[bytes, int]:
     return "".join(distinct).encode(), len(distinct)
 
 
-def _quads_of(event: Mapping[str, Any], to_quads: Mapper, validate: bool, where: str) -> list[str]:
+def _quads_of(event: Mapping[str, Any], to_quads: Mapper, validate: bool, where: str,
+              records: list[Record]) -> list[str]:
+    """Return the event's lines and append its derivation record (if any) to ``records``."""
     try:
         if validate:
             event = validate_event(event, strict=False)
-        return to_quads(event)
+        lines = to_quads(event)
+        record = derivation_record(event)
+        if record is not None:
+            records.append(record)
+        return lines
     except EventValidationError as bad:
         raise EventValidationError(f"{where}: {bad}") from None
     except (KeyError, TypeError, ValueError) as bad:
@@ -109,24 +132,25 @@ def event_batches(events: Iterable[Mapping[str, Any]], to_quads: Mapper, *,
         EventValidationError: an event is invalid (the message names its position in the stream).
     """
     lines: list[str] = []
+    records: list[Record] = []
     workflows: set[str] = set()
     count = 0
     for number, event in enumerate(events):
         try:
-            lines.extend(_quads_of(event, to_quads, validate, f"event #{number}"))
+            lines.extend(_quads_of(event, to_quads, validate, f"event #{number}", records))
         except InputError:
-            if count:
-                yield Batch(*pack(lines), workflows, count)  # keep what came before the bad event
+            if count:  # keep what came before the bad event
+                yield Batch(*pack(lines), workflows, count, records=records)
             raise
         workflows.add(str(event.get("wf")))
         count += 1
         if on_event is not None:
             on_event()
         if len(lines) >= batch_quads:
-            yield Batch(*pack(lines), workflows, count)
-            lines, workflows, count = [], set(), 0
+            yield Batch(*pack(lines), workflows, count, records=records)
+            lines, records, workflows, count = [], [], set(), 0
     if count:
-        yield Batch(*pack(lines), workflows, count)
+        yield Batch(*pack(lines), workflows, count, records=records)
 
 
 class BatchStream(io.RawIOBase):
@@ -222,6 +246,7 @@ def spool_batches(files: list[Path], to_quads: Mapper, start_of: Callable[[Path]
         InputError: a file cannot be read.
     """
     lines: list[str] = []
+    records: list[Record] = []
     workflows: set[str] = set()
     positions: list[tuple[Path, Position]] = []
     count = 0
@@ -238,10 +263,10 @@ def spool_batches(files: list[Path], to_quads: Mapper, start_of: Callable[[Path]
                 last = offset
                 continue
             try:
-                lines.extend(_quads_of(event, to_quads, validate, f"{file}:{line}"))
+                lines.extend(_quads_of(event, to_quads, validate, f"{file}:{line}", records))
             except InputError:
                 # keep (and checkpoint) what came before the bad line, so a fixed file resumes there
-                yield Batch(*pack(lines), workflows, count, positions + [(file, position)])
+                yield Batch(*pack(lines), workflows, count, positions + [(file, position)], records)
                 raise
             wf = str(event.get("wf"))
             workflows.add(wf)
@@ -252,12 +277,12 @@ def spool_batches(files: list[Path], to_quads: Mapper, start_of: Callable[[Path]
                 on_bytes(offset - last)
             last = offset
             if len(lines) >= batch_quads:
-                yield Batch(*pack(lines), workflows, count, positions + [(file, position)])
-                lines, workflows, positions, count = [], set(), [], 0
+                yield Batch(*pack(lines), workflows, count, positions + [(file, position)], records)
+                lines, records, workflows, positions, count = [], [], set(), [], 0
         if position.offset != start.offset or not start.offset:
             positions.append((file, position))
     if count or positions:
-        yield Batch(*pack(lines), workflows, count, positions)
+        yield Batch(*pack(lines), workflows, count, positions, records)
 
 
 _SCOPED_LIMIT = 16

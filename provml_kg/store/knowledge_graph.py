@@ -23,7 +23,7 @@ from provml_kg.store.opening import open_store, remove_writer_file, write_writer
 from provml_kg.store.parallel import DEFAULT_CHUNK_BYTES, parallel_spool_batches
 from provml_kg.store.rdfio import PREFIXED_FORMATS, Source, read_rdf
 from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, DEFAULT_LOAD_QUADS, Batch, BatchStream,
-                                    IngestReport, check_events,
+                                    IngestReport, check_events, with_derived,
                                     event_batches, expand_spool_paths, materialisation_plan,
                                     progress_bar, spool_batches)
 from provml_kg.vocab import prefixes
@@ -209,11 +209,12 @@ class KnowledgeGraph:
         report = IngestReport(files=files)
         touched: set[str] = set()
         started = time.perf_counter()
+        derived = with_derived(batches)
         try:
             while True:
                 # one bulk-load call reads batches as the mapping makes them (the loader
                 # releases the GIL between reads), up to load_quads; then a checkpoint
-                stream = BatchStream(batches, load_quads)
+                stream = BatchStream(derived, load_quads)
                 try:
                     self.store.bulk_load(io.BufferedReader(stream, 2**20), format=RdfFormat.N_QUADS)
                     if self.path is not None:

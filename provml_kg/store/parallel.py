@@ -22,6 +22,7 @@ from pathlib import Path
 from provml_kg.capture.spool import TornLineWarning
 from provml_kg.errors import InputError
 from provml_kg.store.checkpoint import Position
+from provml_kg.graph.derive import Record
 from provml_kg.store.ingest import Batch
 
 __all__ = ["parallel_spool_batches", "map_chunk", "ChunkResult"]
@@ -38,6 +39,7 @@ class ChunkResult:
     quads: int
     events: int
     workflows: set[str]
+    records: list[Record]
     notes: list[str] = field(default_factory=list)
     error: InputError | None = None
     good_bytes: int = 0
@@ -53,11 +55,13 @@ def map_chunk(where: str, first_line: int, blob: bytes, validate: bool) -> Chunk
     from provml_kg.store.ingest import _quads_of, pack
 
     quads: list[str] = []
+    records: list[Record] = []
     workflows: set[str] = set()
     notes: list[str] = []
     events = 0
     done_bytes = 0
-    for number, raw in enumerate(blob.split(b"\n")[:-1]):
+    lines = blob.split(b"\n")[:-1]
+    for number, raw in enumerate(lines):
         line = first_line + number
         try:
             if raw.strip():
@@ -69,13 +73,16 @@ def map_chunk(where: str, first_line: int, blob: bytes, validate: bool) -> Chunk
                     notes.append(f"{where}:{line}: skipped unparseable line ({len(raw) + 1} bytes, "
                                  f"{raw[:60]!r}...)")
                 else:
-                    quads.extend(_quads_of(event, event_nquads, validate, f"{where}:{line}"))
+                    quads.extend(_quads_of(event, event_nquads, validate, f"{where}:{line}",
+                                           records))
                     workflows.add(str(event.get("wf")))
                     events += 1
         except InputError as bad:
-            return ChunkResult(*pack(quads), events, workflows, notes, bad, done_bytes, number)
+            return ChunkResult(*pack(quads), events, workflows, records, notes, bad, done_bytes,
+                               number)
         done_bytes += len(raw) + 1
-    return ChunkResult(*pack(quads), events, workflows, notes, None, done_bytes, number + 1)
+    return ChunkResult(*pack(quads), events, workflows, records, notes, None, done_bytes,
+                       len(lines))
 
 
 def _chunks(file: Path, start: Position, chunk_bytes: int) -> Iterator[tuple[int, int, bytes]]:
@@ -132,7 +139,7 @@ def parallel_spool_batches(files: list[Path], start_of: Callable[[Path], Positio
             if on_bytes is not None:
                 on_bytes(result.good_bytes)
             return Batch(result.nquads, result.quads, result.workflows, result.events,
-                         [(file, end)]), result.error
+                         [(file, end)], result.records), result.error
 
         try:
             for file in files:
