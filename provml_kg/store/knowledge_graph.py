@@ -6,6 +6,7 @@ import io
 import os
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -148,7 +149,7 @@ class KnowledgeGraph:
             return self._ingest(event_batches(events, event_nquads,
                                               batch_quads=min(batch_quads, DEFAULT_BATCH_QUADS),
                                               validate=validate, on_event=lambda: advance(1)), 0,
-                                materialise, batch_quads)
+                                materialise, batch_quads, streamed=False)
 
     def ingest_spool(self, paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *,
                      progress: bool | None = None, validate: bool = True, resume: bool = True,
@@ -199,50 +200,88 @@ class KnowledgeGraph:
                 batches = spool_batches(files, event_nquads, starts.__getitem__,
                                         batch_quads=min(batch_quads, DEFAULT_BATCH_QUADS),
                                         validate=validate, on_bytes=advance_bytes)
-            report = self._ingest(batches, len(files), materialise, batch_quads)
+            report = self._ingest(batches, len(files), materialise, batch_quads,
+                                  streamed=workers > 0)
         report.bytes = read
         return report
 
     def _ingest(self, batches: Iterator[Batch], files: int, materialise: bool,
-                load_quads: int) -> IngestReport:
+                load_quads: int, streamed: bool) -> IngestReport:
+        """Load ``batches`` (with what they derive), checkpointing as loads become durable.
+
+        ``streamed`` (worker processes map): one bulk-load call reads up to ``load_quads``
+        quads as the workers deliver them, so the loader parses and sorts while they map.
+        Otherwise (this thread maps) each batch is handed over as bytes to a load in a
+        background thread while the next one is mapped: a Python reader would make the loader
+        wait for the GIL the mapping holds (40x slower, measured).
+        """
         self._writable()
         report = IngestReport(files=files)
         touched: set[str] = set()
         started = time.perf_counter()
         derived = with_derived(batches)
         try:
-            while True:
-                # one bulk-load call reads batches as the mapping makes them (the loader
-                # releases the GIL between reads), up to load_quads; then a checkpoint
-                stream = BatchStream(derived, load_quads)
-                try:
-                    self.store.bulk_load(io.BufferedReader(stream, 2**20), format=RdfFormat.N_QUADS)
-                    if self.path is not None:
-                        self.store.flush()
-                except OSError as bad:
-                    raise StoreError(f"bulk load into {self!r} failed: {bad}") from None
-                for batch in stream.taken:
-                    report.events += batch.events
-                    report.quads += batch.quads
-                    touched |= batch.workflows
-                    self._checkpoint.dirty |= batch.workflows
-                    for file, position in batch.positions:
-                        self._checkpoint.advance(file, position)
-                self._checkpoint.save()
-                error, stream.error = stream.error, None
-                if error is not None:
-                    try:
-                        raise error
-                    finally:
-                        del error  # no cycle through this frame keeps the store (and its lock) alive
-                if stream.exhausted:
-                    break
+            if streamed:
+                self._load_streamed(derived, load_quads, report, touched)
+            else:
+                self._load_batches(derived, report, touched)
         finally:
             if materialise:
                 self.materialise()
         report.workflows = sorted(touched)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _load_streamed(self, batches: Iterator[Batch], load_quads: int, report: IngestReport,
+                       touched: set[str]) -> None:
+        while True:
+            stream = BatchStream(batches, load_quads)
+            self._bulk_load(io.BufferedReader(stream, 2**20))
+            self._record(stream.taken, report, touched)
+            error, stream.error = stream.error, None
+            if error is not None:
+                try:
+                    raise error
+                finally:
+                    del error  # no cycle through this frame keeps the store (and its lock) alive
+            if stream.exhausted:
+                return
+
+    def _load_batches(self, batches: Iterator[Batch], report: IngestReport,
+                      touched: set[str]) -> None:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provml-bulk-load") as pool:
+            pending: tuple[Future[None], Batch] | None = None
+            try:
+                for batch in batches:
+                    data, batch.nquads = batch.nquads, b""
+                    if pending is not None:
+                        previous, pending = pending, None
+                        previous[0].result()
+                        self._record([previous[1]], report, touched)
+                    pending = (pool.submit(self._bulk_load, data), batch)
+            finally:
+                if pending is not None:
+                    pending[0].result()
+                    self._record([pending[1]], report, touched)
+
+    def _bulk_load(self, data: bytes | IO[bytes]) -> None:
+        try:
+            self.store.bulk_load(data, format=RdfFormat.N_QUADS)
+            if self.path is not None:
+                self.store.flush()
+        except OSError as bad:
+            raise StoreError(f"bulk load into {self!r} failed: {bad}") from None
+
+    def _record(self, batches: list[Batch], report: IngestReport, touched: set[str]) -> None:
+        """Count durable ``batches`` and advance the checkpoint past them."""
+        for batch in batches:
+            report.events += batch.events
+            report.quads += batch.quads
+            touched |= batch.workflows
+            self._checkpoint.dirty |= batch.workflows
+            for file, position in batch.positions:
+                self._checkpoint.advance(file, position)
+        self._checkpoint.save()
 
     def materialise(self) -> list[str]:
         """Run the materialisation rules on every workflow ingested since they last ran
