@@ -133,6 +133,61 @@ def test_the_ingest_derives_what_the_three_costly_rules_add(
         assert quads(kg) - set(base) == expected  # all of it, and only it, before any rule
 
 
+def _drop_persona(event: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in event.items() if k != "persona"}
+
+
+def _orders(events: list[dict[str, Any]]) -> dict[str, list[list[dict[str, Any]]]]:
+    """Ingest orders that leave the derivation unable to settle a workflow (as ingest lists)."""
+    training = [e for e in events if e["wf"] == "wf-training"]
+    starts = [e for e in training if e["k"] == "workflow_start"]
+    rest = [e for e in training if e["k"] != "workflow_start"]
+    sections = [e for e in rest if e["k"] == "section_start"]
+    late_persona = [_drop_persona(starts[0])] + rest + [starts[1]]
+    return {
+        "in order": [events],
+        "split in two ingests": [events[: len(events) // 2], events[len(events) // 2:]],
+        "workflow starts last": [rest + starts],
+        "persona on the rank read last": [late_persona],
+        "metrics before their sections": [starts + [e for e in rest if e not in sections]
+                                          + sections],
+        "rank 1 first, then rank 0 in a later ingest": [[starts[1]] + rest, [starts[0]]],
+    }
+
+
+@pytest.mark.parametrize("order", ["in order", "split in two ingests", "workflow starts last",
+                                   "persona on the rank read last",
+                                   "metrics before their sections",
+                                   "rank 1 first, then rank 0 in a later ingest"])
+def test_any_ingest_order_ends_with_what_the_rules_give(
+        order: str, lifecycle_events: list[dict[str, Any]]) -> None:
+    ingests = _orders(lifecycle_events)[order]
+    events = [e for part in ingests for e in part]
+    with KnowledgeGraph() as kg:
+        for part in ingests:
+            kg.ingest_events(part)
+        assert quads(kg) == set(build_graph(events))
+
+
+def test_settled_workflows_skip_the_derived_rules(lifecycle_events: list[dict[str, Any]]) -> None:
+    from provml_kg.graph import materialisation_steps
+    from provml_kg.graph.derive import Derivation, derivation_record
+    from provml_kg.store.ingest import materialisation_plan
+
+    derivation = Derivation(lambda wf: True)
+    derivation.lines(r for r in map(derivation_record, lifecycle_events) if r is not None)
+    workflows = ["wf-curation", "wf-qc", "wf-training"]
+    assert derivation.settled() == set(workflows)  # every start before what it concerns
+    derived = sum(step.derived for step in materialisation_steps())
+    assert derived == 3
+    full = materialisation_plan(workflows)
+    assert len(materialisation_plan(workflows, {"wf-curation", "wf-qc"})) == len(full) - 2 * derived
+    assert not any(s.derived for s in materialisation_plan(workflows, workflows))
+    known = Derivation(lambda wf: False)  # the store already held something of it
+    known.lines([("w", "x", 0, None, None)])
+    assert known.settled() == set()
+
+
 def test_per_rank_spool_directory_matches_the_event_stream(tmp_path: Path,
                                                            lifecycle_events: list[dict[str, Any]]) -> None:
     files = write_spools(tmp_path / "spool", lifecycle_events)

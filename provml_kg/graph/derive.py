@@ -10,14 +10,16 @@ contributes (in the worker that maps it), and :class:`Derivation` turns them, in
 into N-Quads lines loaded with the event quads.
 
 It only adds what the rules would add, and only when everything a rule needs was in this
-ingest (the workflow start before the executions, a section's start before its metrics). What it
-cannot settle it leaves to the rules, which run afterwards as always and look only for rows
-whose quads are missing, so the store ends the same either way.
+ingest (the workflow start before the executions, a section's start before its metrics). A
+workflow is *settled* when nothing was left out: it was new to the store, no persona or machine
+arrived after executions it concerns, and every parent chain was complete when walked. The
+three rules then need not run for it; for any other workflow they run as always (looking only
+for rows whose quads are missing), so the store ends the same either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from provml_kg.graph.iri import entity_term, execution_term, graph_term
@@ -65,30 +67,54 @@ class Derivation:
     """Turns records, in spool order, into the N-Quads lines the three rules would add.
 
     Keeps, for the ingest it serves, each workflow's persona, each rank's machine, and the
-    parent and kind of each execution started.
+    parent and kind of each execution started. ``is_new(wf)`` says whether the store held
+    nothing of workflow ``wf`` before this ingest (asked once per workflow, when first seen).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, is_new: Callable[[str], bool]) -> None:
+        self._is_new = is_new
         self._persona: dict[str, str] = {}
         self._machine: dict[tuple[str, int], str] = {}
         self._parent: dict[tuple[str, str], str] = {}
         self._runs: set[tuple[str, str]] = set()
+        self._ranks_started: set[tuple[str, int]] = set()
+        self._seen: set[str] = set()
+        self._unsettled: set[str] = set()
+
+    def settled(self) -> set[str]:
+        """Return the workflows seen whose facts of the three rules are all written."""
+        return self._seen - self._unsettled
+
+    def _first_sight(self, wf: str) -> None:
+        self._seen.add(wf)
+        if not self._is_new(wf):
+            self._unsettled.add(wf)  # its earlier executions may lack what this ingest brings
 
     def lines(self, records: Iterable[Record]) -> list[str]:
         """Return the derived N-Quads lines for ``records`` (the state advances with them)."""
         out: list[str] = []
         for record in records:
+            if record[1] not in self._seen:
+                self._first_sight(record[1])
             if record[0] == "x":
                 self._execution(out, *record[1:])
             elif record[0] == "o":
                 self._output(out, *record[1:])
             else:
-                _, wf, rank, persona, machine = record
-                if persona is not None:
-                    self._persona[wf] = persona
-                if machine is not None:
-                    self._machine[(wf, rank)] = machine
+                self._workflow_start(*record[1:])
         return out
+
+    def _workflow_start(self, wf: str, rank: int, persona: str | None,
+                        machine: str | None) -> None:
+        known = self._persona.get(wf)
+        if persona is not None and persona != known:
+            if known is not None or any(w == wf for w, _ in self._ranks_started):
+                self._unsettled.add(wf)  # executions already written lack this persona
+            self._persona[wf] = persona
+        if machine is not None and machine != self._machine.get((wf, rank)):
+            if (wf, rank) in self._machine or (wf, rank) in self._ranks_started:
+                self._unsettled.add(wf)
+            self._machine[(wf, rank)] = machine
 
     def _reaches_workflow(self, wf: str, exec_id: str) -> bool:
         """Whether the parents started so far lead from ``exec_id`` up to the workflow."""
@@ -105,9 +131,11 @@ class Derivation:
     def _execution(self, out: list[str], wf: str, exec_id: str, parent: str, rank: int,
                    is_run: bool, associations: tuple[str, ...]) -> None:
         self._parent[(wf, exec_id)] = parent
+        self._ranks_started.add((wf, rank))
         if is_run:
             self._runs.add((wf, exec_id))
         if not self._reaches_workflow(wf, exec_id):
+            self._unsettled.add(wf)
             return
         g, node = graph_term(wf), execution_term(wf, exec_id)
         person = self._persona.get(wf)
@@ -120,12 +148,18 @@ class Derivation:
             out.append(quad(node, P_ASSOC, machine, g))
 
     def _output(self, out: list[str], wf: str, exec_id: str, output: str) -> None:
+        if exec_id == wf:
+            return  # an output of the workflow execution itself: no run above it
         current = exec_id
         for _ in range(_MAX_DEPTH):
             current_parent = self._parent.get((wf, current))
-            if current_parent is None or current_parent == wf:
+            if current_parent is None:
+                self._unsettled.add(wf)  # an ancestor not started yet may be a run
+                return
+            if current_parent == wf:
                 return
             if (wf, current_parent) in self._runs:
                 out.append(quad(execution_term(wf, current_parent), M_OUTPUT, output,
                                 graph_term(wf)))
             current = current_parent
+        self._unsettled.add(wf)

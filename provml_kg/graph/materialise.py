@@ -40,6 +40,7 @@ class _Insert:
     template: str
     where: str
     scoped: bool
+    derived: bool = False  # an ingest adds these quads itself (provml_kg.graph.derive)
 
     @property
     def text(self) -> str:
@@ -187,7 +188,7 @@ WHERE {
              ?wa prov:agent ?person . ?person a provml:Persona .
              ?x provml:partOfExecution+ ?w ; prov:qualifiedAssociation ?a .
              FILTER NOT EXISTS { ?x provml:executesPlan ?p } }
-""", True),
+""", True, derived=True),
     _Insert("""# an execution ran on the machine of its MPI rank""",
             "?x provml:ranOn ?m ; prov:wasAssociatedWith ?m",
             """
@@ -197,13 +198,13 @@ WHERE {
                  provml:ranOn ?m .
              ?x provml:partOfExecution+ ?w ; provml:mpiRank ?r .
              FILTER (?x != ?rx) }
-""", True),
+""", True, derived=True),
     _Insert("""# an ML Schema run outputs what its sections (epochs, folds) output""",
             "?x mls:hasOutput ?o",
             """
   #SCOPE
   GRAPH ?g { ?x a mls:Run . ?sx provml:partOfExecution+ ?x ; mls:hasOutput ?o }
-""", True),
+""", True, derived=True),
 )
 
 @dataclass(frozen=True)
@@ -213,12 +214,14 @@ class Step:
     ``update`` is the rule as SPARQL 1.1 Update, for any store. For an insert-only rule,
     ``select`` is the same rule as a SELECT of ``?g`` and the template's variables, and
     ``template`` the (subject variable, predicate, object variable) triples to add per row in
-    graph ``?g``: :func:`run_step` takes that route on a pyoxigraph store.
+    graph ``?g``: :func:`run_step` takes that route on a pyoxigraph store. ``derived`` rules
+    are the ones an ingest applies on the way (:mod:`provml_kg.graph.derive`).
     """
 
     update: str
     select: str | None = None
     template: tuple[tuple[str, NamedNode, str], ...] = ()
+    derived: bool = False
 
 
 def _scope(text: str, graph: NamedNode | None) -> str:
@@ -243,7 +246,7 @@ def _step(op: tuple[str, bool] | _Insert, graph: NamedNode | None) -> Step:
     # (provml_kg.graph.derive) or by an earlier run of the rule.
     where = f"{op.where}  FILTER NOT EXISTS {{ GRAPH ?g {{ {op.template} }} }}\n"
     select = f"{op.comment}\nSELECT DISTINCT {projection}\nWHERE {{{where}}}"
-    return Step(_scope(op.text, scope), _scope(select, scope), triples)
+    return Step(_scope(op.text, scope), _scope(select, scope), triples, op.derived)
 
 
 def materialisation_steps(graph: NamedNode | None = None) -> list[Step]:

@@ -81,10 +81,9 @@ class Batch:
     records: list[Record] = field(default_factory=list)
 
 
-def with_derived(batches: Iterable[Batch]) -> Iterator[Batch]:
-    """Yield ``batches`` with the lines their records derive (:class:`Derivation`) added to
-    each, so a batch and what it implies are loaded, and checkpointed, together."""
-    derivation = Derivation()
+def with_derived(batches: Iterable[Batch], derivation: Derivation) -> Iterator[Batch]:
+    """Yield ``batches`` with the lines their records derive (``derivation``) added to each,
+    so a batch and what it implies are loaded, and checkpointed, together."""
     for batch in batches:
         lines = derivation.lines(batch.records)
         batch.records = []
@@ -288,24 +287,32 @@ def spool_batches(files: list[Path], to_quads: Mapper, start_of: Callable[[Path]
 _SCOPED_LIMIT = 16
 
 
-def materialisation_plan(workflows: Iterable[str]) -> list[Step]:
+def materialisation_plan(workflows: Iterable[str], settled: Iterable[str] = ()) -> list[Step]:
     """Return the materialisation steps to run after ingesting events of ``workflows``, in order.
 
     Each rule runs once per workflow graph when it is scoped to one graph, once in all when it
-    joins graphs; past a few workflows every rule runs once over all graphs (cheaper than many
-    scoped runs). Run a step with :func:`provml_kg.graph.run_step` on a pyoxigraph store, or
-    send ``step.update`` to a SPARQL 1.1 Update endpoint.
+    joins graphs; past a few workflows a rule runs once over all graphs (cheaper than many
+    scoped runs). The rules an ingest derives (``Step.derived``) skip the ``settled``
+    workflows (:meth:`provml_kg.graph.derive.Derivation.settled`). Run a step with
+    :func:`provml_kg.graph.run_step` on a pyoxigraph store, or send ``step.update`` to a
+    SPARQL 1.1 Update endpoint.
     """
-    graphs = [workflow_graph(wf) for wf in sorted(set(workflows))]
-    if not graphs:
-        return []
-    everywhere = materialisation_steps(None)
-    if len(graphs) > _SCOPED_LIMIT:
-        return everywhere
-    scoped = [materialisation_steps(g) for g in graphs]
+    wanted = sorted(set(workflows))
+    done = set(settled)
+    unsettled = [wf for wf in wanted if wf not in done]
+    scoped: dict[str, list[Step]] = {}
     plan: list[Step] = []
-    for index, unscoped in enumerate(everywhere):
-        steps = [per_graph[index] for per_graph in scoped]
+    for index, unscoped in enumerate(materialisation_steps(None)):
+        targets = unsettled if unscoped.derived else wanted
+        if not targets:
+            continue
+        if len(targets) > _SCOPED_LIMIT:
+            plan.append(unscoped)
+            continue
+        for wf in targets:
+            if wf not in scoped:
+                scoped[wf] = materialisation_steps(workflow_graph(wf))
+        steps = [scoped[wf][index] for wf in targets]
         plan.extend([unscoped] if all(s == unscoped for s in steps) else steps)
     return plan
 

@@ -19,6 +19,7 @@ from pyoxigraph import (NamedNode, QueryBoolean, QuerySolutions, QueryTriples,
 from provml_kg.errors import InputError, QueryError, StoreError
 from provml_kg.formats import format_for_path, rdf_format
 from provml_kg.graph import ONTOLOGY_GRAPH, event_nquads, run_step, workflow_graph
+from provml_kg.graph.derive import Derivation
 from provml_kg.store.checkpoint import CHECKPOINT_NAME, Checkpoint, Position
 from provml_kg.store.opening import open_store, remove_writer_file, write_writer_file
 from provml_kg.store.parallel import DEFAULT_CHUNK_BYTES, parallel_spool_batches
@@ -80,6 +81,9 @@ class KnowledgeGraph:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self._lock = threading.RLock()
+        # workflows whose derived facts an ingest wrote in full (provml_kg.graph.derive), until
+        # the rules next run; not kept on disk: after a reopen the rules run for everything
+        self._settled: set[str] = set()
         self._store = open_store(self.path, read_only=read_only)
         self._checkpoint = Checkpoint(self.path / CHECKPOINT_NAME if self.path and not read_only else None)
         if self.path is not None and not read_only:
@@ -219,13 +223,16 @@ class KnowledgeGraph:
         report = IngestReport(files=files)
         touched: set[str] = set()
         started = time.perf_counter()
-        derived = with_derived(batches)
+        derivation = Derivation(self._is_new)
+        derived = with_derived(batches, derivation)
         try:
             if streamed:
                 self._load_streamed(derived, load_quads, report, touched)
             else:
                 self._load_batches(derived, report, touched)
         finally:
+            # what this ingest settled; a workflow it touched without settling needs the rules
+            self._settled = (self._settled - touched) | (derivation.settled() & touched)
             if materialise:
                 self.materialise()
         report.workflows = sorted(touched)
@@ -298,13 +305,19 @@ class KnowledgeGraph:
         if not dirty:
             return []
         store = self._writable()
-        for step in materialisation_plan(dirty):
+        for step in materialisation_plan(dirty, self._settled):
             run_step(store, step)
         if self.path is not None:
             store.flush()
         self._checkpoint.dirty.clear()
         self._checkpoint.save()
+        self._settled.clear()
         return dirty
+
+    def _is_new(self, wf: str) -> bool:
+        """Whether the store holds nothing of workflow ``wf`` (yet)."""
+        quads = self.store.quads_for_pattern(None, None, None, workflow_graph(wf))
+        return next(iter(quads), None) is None
 
     # ------------------------------------------------------------------ workflows
     def workflows(self) -> list[str]:
