@@ -32,7 +32,7 @@ from provml_kg.formats import format_for_path, rdf_format
 from provml_kg.graph import ONTOLOGY_GRAPH, event_nquads, workflow_graph
 from provml_kg.store.checkpoint import Checkpoint
 from provml_kg.store.rdfio import PREFIXED_FORMATS, read_rdf
-from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, Batch, IngestReport, check_events,
+from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, Batch, IngestReport, account, check_events,
                                     event_batches, expand_spool_paths, materialisation_plan,
                                     progress_bar, spool_batches)
 from provml_kg.vocab import prefixes
@@ -154,12 +154,7 @@ class RemoteKnowledgeGraph:
         try:
             for batch in batches:
                 self._post_quads(parse(batch.nquads, format=RdfFormat.N_QUADS))
-                report.events += batch.events
-                report.quads += batch.quads
-                touched |= batch.workflows
-                self._checkpoint.dirty |= batch.workflows
-                for file, position in batch.positions:
-                    self._checkpoint.advance(file, position)
+                account(batch, report, touched, self._checkpoint)
                 self._checkpoint.save()
         finally:
             for step in materialisation_plan(self._checkpoint.dirty):

@@ -41,6 +41,7 @@ from provml_kg.graph.terms import SUPER_PROPERTIES, TYPES
 __all__ = [
     "DATA_BASE", "ONTOLOGY_GRAPH", "MATERIALISE", "TYPES", "SUPER_PROPERTIES",
     "mint", "workflow_graph", "execution", "entity", "datetime_literal", "scalar_literal",
-    "event_nquads", "event_quads", "events_to_quads", "Step", "materialisation_steps", "materialisation_updates",
+    "event_nquads", "event_quads", "events_to_quads", "Step", "materialisation_steps",
+    "materialisation_updates",
     "run_step", "materialise", "build_graph",
 ]

@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from provml_kg.capture.spool import spool_files
-from provml_kg.store.checkpoint import Position, read_lines
+from provml_kg.store.checkpoint import Checkpoint, Position, read_lines
 from provml_kg.errors import EventValidationError, InputError
 from provml_kg.events import validate as validate_event
 from provml_kg.graph import Step, materialisation_steps, workflow_graph
 from provml_kg.graph.derive import Derivation, Record, derivation_record
 
-__all__ = ["IngestReport", "Batch", "BatchStream", "pack", "with_derived", "event_batches", "check_events", "spool_batches",
-           "expand_spool_paths", "progress_bar", "materialisation_plan", "DEFAULT_BATCH_QUADS",
-           "DEFAULT_LOAD_QUADS"]
+__all__ = ["IngestReport", "Batch", "BatchStream", "pack", "account", "with_derived",
+           "event_batches", "check_events", "spool_batches", "expand_spool_paths", "progress_bar",
+           "materialisation_plan", "DEFAULT_BATCH_QUADS", "DEFAULT_LOAD_QUADS"]
 
 DEFAULT_BATCH_QUADS = 250_000
 """Quads mapped in memory at a time, and per request to a remote store: large enough to
@@ -79,6 +79,17 @@ class Batch:
     events: int
     positions: list[tuple[Path, Position]] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
+
+
+def account(batch: Batch, report: IngestReport, touched: set[str], checkpoint: Checkpoint) -> None:
+    """Count a durable ``batch`` in ``report`` and ``touched``, mark its workflows as still to
+    materialise and advance ``checkpoint`` past it (the caller saves the checkpoint)."""
+    report.events += batch.events
+    report.quads += batch.quads
+    touched |= batch.workflows
+    checkpoint.dirty |= batch.workflows
+    for file, position in batch.positions:
+        checkpoint.advance(file, position)
 
 
 def with_derived(batches: Iterable[Batch], derivation: Derivation) -> Iterator[Batch]:

@@ -25,7 +25,7 @@ from provml_kg.store.opening import open_store, remove_writer_file, write_writer
 from provml_kg.store.parallel import DEFAULT_CHUNK_BYTES, parallel_spool_batches
 from provml_kg.store.rdfio import PREFIXED_FORMATS, Source, read_rdf
 from provml_kg.store.ingest import (DEFAULT_BATCH_QUADS, DEFAULT_LOAD_QUADS, Batch, BatchStream,
-                                    IngestReport, check_events, with_derived,
+                                    IngestReport, account, check_events, with_derived,
                                     event_batches, expand_spool_paths, materialisation_plan,
                                     progress_bar, spool_batches)
 from provml_kg.vocab import prefixes
@@ -282,12 +282,7 @@ class KnowledgeGraph:
     def _record(self, batches: list[Batch], report: IngestReport, touched: set[str]) -> None:
         """Count durable ``batches`` and advance the checkpoint past them."""
         for batch in batches:
-            report.events += batch.events
-            report.quads += batch.quads
-            touched |= batch.workflows
-            self._checkpoint.dirty |= batch.workflows
-            for file, position in batch.positions:
-                self._checkpoint.advance(file, position)
+            account(batch, report, touched, self._checkpoint)
         self._checkpoint.save()
 
     def materialise(self) -> list[str]:
