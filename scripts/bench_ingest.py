@@ -107,6 +107,7 @@ def write_nquads(spool: Path, target: Path) -> int:
     """
     from provml_kg.capture.spool import read_spool
     from provml_kg.graph import event_nquads
+    from provml_kg.store.ingest import pack
 
     count = 0
     with open(target, "wb") as out:
@@ -114,14 +115,14 @@ def write_nquads(spool: Path, target: Path) -> int:
         workflow = None
         for event in read_spool(spool):
             if event["wf"] != workflow:
-                distinct = dict.fromkeys(lines)
-                out.write("".join(distinct).encode())
-                count += len(distinct)
+                data, distinct = pack(lines)
+                out.write(data)
+                count += distinct
                 lines, workflow = [], event["wf"]
             lines.extend(event_nquads(event))
-        distinct = dict.fromkeys(lines)
-        out.write("".join(distinct).encode())
-        count += len(distinct)
+        data, distinct = pack(lines)
+        out.write(data)
+        count += distinct
     return count
 
 

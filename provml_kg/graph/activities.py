@@ -51,7 +51,7 @@ def workflow_start(e: Mapping[str, Any], g: str) -> Out:
             out.append(quad(x, X_EXPOF, s, g))
             out.append(quad(x, X_PART, s, g))
     # the plan of each activity, with the persona / machine as agent when known
-    w_assoc = mint_term("association", wf, wf, "plan")
+    w_assoc = association_term(wf, wf, "plan")
     r_assoc = mint_term("association", wf, "rank", str(rank), "plan")
     for act, assoc in ((w, w_assoc), (rx, r_assoc)):
         out.append(quad(act, P_QASSOC, assoc, g))

@@ -77,7 +77,7 @@ class Derivation:
         self._machine: dict[tuple[str, int], str] = {}
         self._parent: dict[tuple[str, str], str] = {}
         self._runs: set[tuple[str, str]] = set()
-        self._ranks_started: set[tuple[str, int]] = set()
+        self._ranks_started: dict[str, set[int]] = {}  # ranks with executions, by workflow
         self._seen: set[str] = set()
         self._unsettled: set[str] = set()
 
@@ -108,33 +108,36 @@ class Derivation:
                         machine: str | None) -> None:
         known = self._persona.get(wf)
         if persona is not None and persona != known:
-            if known is not None or any(w == wf for w, _ in self._ranks_started):
+            if known is not None or wf in self._ranks_started:
                 self._unsettled.add(wf)  # executions already written lack this persona
             self._persona[wf] = persona
         if machine is not None and machine != self._machine.get((wf, rank)):
-            if (wf, rank) in self._machine or (wf, rank) in self._ranks_started:
+            if (wf, rank) in self._machine or rank in self._ranks_started.get(wf, ()):
                 self._unsettled.add(wf)
             self._machine[(wf, rank)] = machine
 
-    def _reaches_workflow(self, wf: str, exec_id: str) -> bool:
-        """Whether the parents started so far lead from ``exec_id`` up to the workflow."""
+    def _ancestors(self, wf: str, exec_id: str) -> tuple[list[str], bool]:
+        """Return the executions above ``exec_id`` (nearest first, the workflow left out) as far
+        as their starts were seen, and whether they lead up to the workflow."""
+        found: list[str] = []
         current = exec_id
         for _ in range(_MAX_DEPTH):
             parent = self._parent.get((wf, current))
             if parent is None:
-                return False
+                return found, False
             if parent == wf:
-                return True
+                return found, True
+            found.append(parent)
             current = parent
-        return False
+        return found, False
 
     def _execution(self, out: list[str], wf: str, exec_id: str, parent: str, rank: int,
                    is_run: bool, associations: tuple[str, ...]) -> None:
         self._parent[(wf, exec_id)] = parent
-        self._ranks_started.add((wf, rank))
+        self._ranks_started.setdefault(wf, set()).add(rank)
         if is_run:
             self._runs.add((wf, exec_id))
-        if not self._reaches_workflow(wf, exec_id):
+        if not self._ancestors(wf, exec_id)[1]:
             self._unsettled.add(wf)
             return
         g, node = graph_term(wf), execution_term(wf, exec_id)
@@ -150,16 +153,8 @@ class Derivation:
     def _output(self, out: list[str], wf: str, exec_id: str, output: str) -> None:
         if exec_id == wf:
             return  # an output of the workflow execution itself: no run above it
-        current = exec_id
-        for _ in range(_MAX_DEPTH):
-            current_parent = self._parent.get((wf, current))
-            if current_parent is None:
-                self._unsettled.add(wf)  # an ancestor not started yet may be a run
-                return
-            if current_parent == wf:
-                return
-            if (wf, current_parent) in self._runs:
-                out.append(quad(execution_term(wf, current_parent), M_OUTPUT, output,
-                                graph_term(wf)))
-            current = current_parent
-        self._unsettled.add(wf)
+        ancestors, complete = self._ancestors(wf, exec_id)
+        out.extend(quad(execution_term(wf, run), M_OUTPUT, output, graph_term(wf))
+                   for run in ancestors if (wf, run) in self._runs)
+        if not complete:
+            self._unsettled.add(wf)  # an ancestor not started yet may be a run
